@@ -1,0 +1,407 @@
+// Package emulator is a faithful, in-process emulator of BlueKing CMDB's
+// list_service_instance_by_set_template, reached through the legacy ESB and
+// through the BlueKing API gateway (see shared/cmdb-api.md). Tests,
+// benchmarks, fault tests and `make demo` all use it; the command
+// cmd/bkcmdb-emulator runs it on its own.
+//
+// One Server serves both front doors on one listener:
+//
+//	ESB:   POST /api/c/compapi/v2/cc/list_service_instance_by_set_template/
+//	APIGW: POST {StagePrefix}/api/v3/findmany/proc/service/set_template/list_service_instance/biz/{bk_biz_id}
+//
+// Besides the data (a Dataset) it offers programmable faults (Inject), latency,
+// a rate limit, data changes between pages (OnPage, Insert, Delete) and a
+// request log (Requests).
+package emulator
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults of Options.
+const (
+	DefaultAppCode     = "bkcmdb-demo"
+	DefaultAppSecret   = "bkcmdb-demo-secret"
+	DefaultUser        = "admin"
+	DefaultStagePrefix = "/api/bk-cmdb/prod"
+)
+
+// Paths served.
+const (
+	// ESBPath is the ESB component path of the API.
+	ESBPath = "/api/c/compapi/v2/cc/list_service_instance_by_set_template/"
+	// APIGWResourcePrefix is the gateway resource path after the stage prefix,
+	// followed by the business id.
+	APIGWResourcePrefix = "/api/v3/findmany/proc/service/set_template/list_service_instance/biz/"
+)
+
+// Gateway names used in PageRequest and RecordedRequest.
+const (
+	GatewayESB   = "esb"
+	GatewayAPIGW = "apigw"
+)
+
+// maxBodyBytes bounds a request body.
+const maxBodyBytes = 1 << 20
+
+// Options configures a Server. Zero fields take the defaults noted.
+type Options struct {
+	// Data is served; nil serves an empty CMDB. The server keeps its own
+	// copy, so later changes to Data (and Insert/Delete) do not affect each other.
+	Data *Dataset
+	// AppCode is the accepted bk_app_code (default "bkcmdb-demo").
+	AppCode string
+	// AppSecret is its bk_app_secret (default "bkcmdb-demo-secret").
+	AppSecret string
+	// Users are the accepted bk_username values (default ["admin"]).
+	Users []string
+	// Tokens maps accepted bk_token values to their user.
+	Tokens map[string]string
+	// StagePrefix is the API gateway stage path prefix (default "/api/bk-cmdb/prod").
+	StagePrefix string
+	// Latency is added to every request (SetLatency changes it).
+	Latency time.Duration
+	// RateLimit is the allowed requests per second over all requests, with a
+	// burst of the same size (at least 1). Beyond it the ESB answers HTTP 200
+	// with code 1306429 and the gateway HTTP 429 with code 1642903 and
+	// Retry-After. 0 means no limit.
+	RateLimit float64
+	// BackendErrorKeys makes CMDB business errors on the gateway carry the raw
+	// backend keys bk_error_code / bk_error_msg instead of code / message, as
+	// some CMDB filters do.
+	BackendErrorKeys bool
+	// Log receives one line per request; nil is silent. Lines never hold
+	// bodies or headers (so no secrets).
+	Log func(line string)
+}
+
+// Server is the emulator. It implements http.Handler; Start or StartTLS also
+// serve it on a listener. All methods are safe for concurrent use.
+type Server struct {
+	opts   Options
+	users  map[string]bool
+	tokens map[string]string
+	store  *store
+
+	latency atomic.Int64 // time.Duration
+	limiter rateLimiter
+
+	faultsMu sync.Mutex
+	faults   []*queuedFault
+
+	hookMu    sync.Mutex
+	hook      atomic.Pointer[pageHook]
+	pageCount atomic.Int64
+
+	logMu    sync.Mutex
+	requests []RecordedRequest
+	reqCount atomic.Int64
+
+	srvMu    sync.Mutex
+	httpSrv  *http.Server
+	listener net.Listener
+	baseURL  string
+	tlsCert  *tls.Certificate
+	caPEM    string
+}
+
+type pageHook struct {
+	fn func(PageRequest, *Mutator)
+}
+
+// PageRequest describes a valid page request, as seen by an OnPage hook.
+type PageRequest struct {
+	Gateway       string // GatewayESB or GatewayAPIGW
+	BizID         int64
+	SetTemplateID int64
+	Start, Limit  int
+	N             int // 1-based count of valid page requests so far
+}
+
+// RecordedRequest is one request as the server received and answered it.
+type RecordedRequest struct {
+	Method   string
+	Path     string
+	RawQuery string
+	Header   http.Header
+	Body     []byte
+	Gateway  string // GatewayESB, GatewayAPIGW, or "" for a path of neither
+	Status   int    // HTTP status answered (declared status for a dropped body)
+	Code     int64  // envelope or gateway error code answered (0 on success)
+	Faulted  bool   // answered by an injected Fault
+}
+
+// New returns a Server for opts, not yet listening.
+func New(opts Options) *Server {
+	if opts.AppCode == "" {
+		opts.AppCode = DefaultAppCode
+	}
+	if opts.AppSecret == "" {
+		opts.AppSecret = DefaultAppSecret
+	}
+	if len(opts.Users) == 0 {
+		opts.Users = []string{DefaultUser}
+	}
+	if opts.StagePrefix == "" {
+		opts.StagePrefix = DefaultStagePrefix
+	}
+	if opts.StagePrefix[0] != '/' {
+		opts.StagePrefix = "/" + opts.StagePrefix
+	}
+	for len(opts.StagePrefix) > 1 && opts.StagePrefix[len(opts.StagePrefix)-1] == '/' {
+		opts.StagePrefix = opts.StagePrefix[:len(opts.StagePrefix)-1]
+	}
+	s := &Server{opts: opts, users: map[string]bool{}, tokens: map[string]string{}, store: newStore(opts.Data)}
+	for _, u := range opts.Users {
+		s.users[u] = true
+	}
+	for tok, u := range opts.Tokens {
+		s.tokens[tok] = u
+	}
+	s.latency.Store(int64(opts.Latency))
+	s.limiter.set(opts.RateLimit)
+	return s
+}
+
+// AppCode returns the accepted bk_app_code.
+func (s *Server) AppCode() string { return s.opts.AppCode }
+
+// AppSecret returns the accepted bk_app_secret.
+func (s *Server) AppSecret() string { return s.opts.AppSecret }
+
+// Users returns the accepted bk_username values.
+func (s *Server) Users() []string { return append([]string(nil), s.opts.Users...) }
+
+// StagePrefix returns the API gateway stage path prefix.
+func (s *Server) StagePrefix() string { return s.opts.StagePrefix }
+
+// Start listens on addr ("127.0.0.1:0" for a free port; "" means that) and
+// serves plain HTTP in the background. A closed server can be started again,
+// e.g. on its previous Addr to emulate a restart.
+func (s *Server) Start(addr string) error { return s.start(addr, false) }
+
+// StartTLS is Start over HTTPS. The certificate is issued for 127.0.0.1, ::1
+// and localhost by a self-signed CA generated on the first StartTLS (and kept
+// across restarts); it returns that CA's PEM.
+func (s *Server) StartTLS(addr string) (caPEM string, err error) {
+	if err := s.start(addr, true); err != nil {
+		return "", err
+	}
+	return s.CAPEM(), nil
+}
+
+func (s *Server) start(addr string, useTLS bool) error {
+	s.srvMu.Lock()
+	defer s.srvMu.Unlock()
+	if s.listener != nil {
+		return errors.New("emulator: already started")
+	}
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	var tlsConfig *tls.Config
+	if useTLS {
+		if s.tlsCert == nil {
+			cert, caPEM, err := newSelfSignedCert()
+			if err != nil {
+				return fmt.Errorf("emulator: TLS certificate: %w", err)
+			}
+			s.tlsCert, s.caPEM = cert, caPEM
+		}
+		// HTTP/1.1 only, so DropMidBody can hijack the connection.
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{*s.tlsCert}, NextProtos: []string{"http/1.1"}, MinVersion: tls.VersionTLS12}
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("emulator: listen: %w", err)
+	}
+	scheme := "http"
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+		scheme = "https"
+	}
+	tcp := ln.Addr().(*net.TCPAddr)
+	host := tcp.IP.String()
+	if tcp.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          log.New(io.Discard, "", 0), // handshake errors of wrong-CA tests are expected
+	}
+	s.httpSrv, s.listener = srv, ln
+	s.baseURL = scheme + "://" + net.JoinHostPort(host, strconv.Itoa(tcp.Port))
+	go func() { _ = srv.Serve(ln) }()
+	return nil
+}
+
+// URL returns the base URL, "http(s)://127.0.0.1:PORT": the ESB base_url (the
+// PaaS root). It is "" before the first Start.
+func (s *Server) URL() string {
+	s.srvMu.Lock()
+	defer s.srvMu.Unlock()
+	return s.baseURL
+}
+
+// APIGWURL returns URL()+StagePrefix: the apigw base_url.
+func (s *Server) APIGWURL() string { return s.URL() + s.opts.StagePrefix }
+
+// Addr returns the "host:port" listened on, or the last one after Close.
+func (s *Server) Addr() string {
+	u := s.URL()
+	for i := 0; i+3 <= len(u); i++ {
+		if u[i:i+3] == "://" {
+			return u[i+3:]
+		}
+	}
+	return u
+}
+
+// CAPEM returns the PEM of the CA that issued the HTTPS certificate ("" before StartTLS).
+func (s *Server) CAPEM() string {
+	s.srvMu.Lock()
+	defer s.srvMu.Unlock()
+	return s.caPEM
+}
+
+// Close stops listening and closes open connections at once. Requests in
+// progress are cut. It is safe to call more than once.
+func (s *Server) Close() error {
+	s.srvMu.Lock()
+	defer s.srvMu.Unlock()
+	if s.httpSrv == nil {
+		return nil
+	}
+	err := s.httpSrv.Close()
+	s.httpSrv, s.listener = nil, nil
+	return err
+}
+
+// Shutdown stops listening and waits for requests in progress until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.srvMu.Lock()
+	srv := s.httpSrv
+	s.httpSrv, s.listener = nil, nil
+	s.srvMu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	return srv.Shutdown(ctx)
+}
+
+// SetLatency sets the delay added to every request from now on.
+func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
+
+// SetRateLimit sets the requests-per-second limit (0 removes it) and refills the bucket.
+func (s *Server) SetRateLimit(rps float64) { s.limiter.set(rps) }
+
+// OnPage installs fn, run before each valid page request is answered (after
+// validation, before the page is read); fn may change data through the
+// Mutator. Hooks run one at a time. nil removes the hook.
+func (s *Server) OnPage(fn func(p PageRequest, m *Mutator)) {
+	if fn == nil {
+		s.hook.Store(nil)
+		return
+	}
+	s.hook.Store(&pageHook{fn: fn})
+}
+
+// Insert adds or replaces a service instance; see Mutator.Insert.
+func (s *Server) Insert(bizID, setTemplateID int64, in Instance) Instance {
+	return s.store.insert(bizID, setTemplateID, in)
+}
+
+// Delete removes the service instance with that id and reports whether it existed.
+func (s *Server) Delete(id int64) bool { return s.store.remove(id) }
+
+// Instances returns what the server currently answers for (bizID,
+// setTemplateID): all instances ascending by id, never nil.
+func (s *Server) Instances(bizID, setTemplateID int64) []Instance {
+	return s.store.instances(bizID, setTemplateID)
+}
+
+// Requests returns a copy of the request log, oldest first.
+func (s *Server) Requests() []RecordedRequest {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	return append([]RecordedRequest(nil), s.requests...)
+}
+
+// RequestCount returns the number of requests received since the last ResetRequests.
+func (s *Server) RequestCount() int { return int(s.reqCount.Load()) }
+
+// ResetRequests empties the request log, its count and the page counter N.
+func (s *Server) ResetRequests() {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	s.requests = nil
+	s.reqCount.Store(0)
+	s.pageCount.Store(0)
+}
+
+func (s *Server) record(rec RecordedRequest) {
+	s.logMu.Lock()
+	s.requests = append(s.requests, rec)
+	s.logMu.Unlock()
+}
+
+// rateLimiter is a token bucket over all requests.
+type rateLimiter struct {
+	mu     sync.Mutex
+	rps    float64
+	tokens float64
+	last   time.Time
+}
+
+func (l *rateLimiter) set(rps float64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.rps = max(rps, 0)
+	l.tokens = max(1, l.rps)
+	l.last = time.Now()
+}
+
+// take consumes a token; when none is left it returns false and the wait
+// until the next one.
+func (l *rateLimiter) take() (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.rps <= 0 {
+		return true, 0
+	}
+	now := time.Now()
+	l.tokens = min(max(1, l.rps), l.tokens+now.Sub(l.last).Seconds()*l.rps)
+	l.last = now
+	if l.tokens >= 1 {
+		l.tokens--
+		return true, 0
+	}
+	return false, time.Duration((1 - l.tokens) / l.rps * float64(time.Second))
+}
+
+// sleepCtx waits d or until ctx ends; it reports whether d elapsed.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
