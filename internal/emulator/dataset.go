@@ -1,8 +1,10 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"sort"
@@ -125,11 +127,18 @@ func LoadDataset(path string) (*Dataset, error) {
 
 // Save writes the dataset as indented JSON to path.
 func (d *Dataset) Save(path string) error {
-	raw, err := json.MarshalIndent(d, "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	if err := d.WriteJSON(&buf); err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(raw, '\n'), 0o644)
+	return os.WriteFile(path, buf.Bytes(), 0o644)
+}
+
+// WriteJSON writes the dataset as indented JSON (the file format) to w.
+func (d *Dataset) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(d)
 }
 
 // Validate checks ids are positive and unique, references resolve, labels and

@@ -1,0 +1,234 @@
+// Command bkcmdb-emulator serves an emulated BlueKing CMDB
+// list_service_instance_by_set_template over the legacy ESB and the API
+// gateway, for trying Terraform configurations offline.
+//
+//	go run ./internal/emulator/cmd/bkcmdb-emulator -addr 127.0.0.1:0 -generate 3000 -seed 1
+//
+// It prints the ESB and API gateway base URLs, the accepted credentials, the
+// set templates it holds, then a line "listening on http://127.0.0.1:PORT"
+// (the same URL is written to -addr-file when given), logs one line per
+// request on stderr, and stops cleanly on SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/emulator"
+)
+
+// config holds the parsed flags.
+type config struct {
+	addr, dataFile, addrFile, caFile, dumpFile string
+	generate                                   int
+	seed                                       int64
+	latency                                    time.Duration
+	appCode, appSecret, users, tokens, stage   string
+	rateLimit                                  float64
+	useTLS, quiet                              bool
+}
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "bkcmdb-emulator:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("bkcmdb-emulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address (port 0 picks a free port)")
+	fs.StringVar(&c.dataFile, "data", "", "dataset JSON file (see README); default: a generated dataset")
+	fs.IntVar(&c.generate, "generate", 0, "generate a dataset of this many service instances (default 3000)")
+	fs.Int64Var(&c.seed, "seed", 1, "seed of the generated dataset")
+	fs.DurationVar(&c.latency, "latency", 0, "latency added to every request, e.g. 50ms")
+	fs.StringVar(&c.appCode, "app-code", emulator.DefaultAppCode, "accepted bk_app_code")
+	fs.StringVar(&c.appSecret, "app-secret", emulator.DefaultAppSecret, "accepted bk_app_secret")
+	fs.StringVar(&c.users, "user", emulator.DefaultUser, "accepted bk_username values, comma-separated")
+	fs.StringVar(&c.tokens, "token", "", "accepted bk_token values as TOKEN=USER, comma-separated")
+	fs.StringVar(&c.stage, "stage-prefix", emulator.DefaultStagePrefix, "API gateway stage path prefix")
+	fs.Float64Var(&c.rateLimit, "rate-limit", 0, "requests per second over all requests (0 = unlimited)")
+	fs.BoolVar(&c.useTLS, "tls", false, "serve HTTPS with a self-signed CA generated at start")
+	fs.StringVar(&c.caFile, "ca-file", "", "with -tls: write the CA certificate PEM to this file")
+	fs.StringVar(&c.addrFile, "addr-file", "", "write the base URL to this file once listening")
+	fs.StringVar(&c.dumpFile, "dump", "", `write the dataset as JSON to this file ("-" = stdout) and exit`)
+	fs.BoolVar(&c.quiet, "quiet", false, "do not log requests")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if c.dataFile != "" && c.generate != 0 {
+		return c, errors.New("-data and -generate are exclusive")
+	}
+	if c.generate < 0 {
+		return c, errors.New("-generate must be positive")
+	}
+	if c.caFile != "" && !c.useTLS {
+		return c, errors.New("-ca-file needs -tls")
+	}
+	return c, nil
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	c, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	data, err := loadData(c)
+	if err != nil {
+		return err
+	}
+	if c.dumpFile != "" {
+		return dump(data, c.dumpFile, stdout)
+	}
+	tokens := map[string]string{}
+	for _, pair := range splitList(c.tokens) {
+		tok, user, ok := strings.Cut(pair, "=")
+		if !ok || tok == "" || user == "" {
+			return fmt.Errorf("-token %q: want TOKEN=USER", pair)
+		}
+		tokens[tok] = user
+	}
+	logger := log.New(stderr, "", log.LstdFlags|log.Lmicroseconds)
+	opts := emulator.Options{
+		Data: data, AppCode: c.appCode, AppSecret: c.appSecret, Users: splitList(c.users), Tokens: tokens,
+		StagePrefix: c.stage, Latency: c.latency, RateLimit: c.rateLimit,
+	}
+	if !c.quiet {
+		opts.Log = func(line string) { logger.Print(line) }
+	}
+	srv := emulator.New(opts)
+	if c.useTLS {
+		caPEM, err := srv.StartTLS(c.addr)
+		if err != nil {
+			return err
+		}
+		if c.caFile != "" {
+			if err := writeFileAtomic(c.caFile, []byte(caPEM)); err != nil {
+				_ = srv.Close()
+				return err
+			}
+		}
+	} else if err := srv.Start(c.addr); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	printBanner(stdout, srv, data, c)
+	if c.addrFile != "" {
+		if err := writeFileAtomic(c.addrFile, []byte(srv.URL()+"\n")); err != nil {
+			_ = srv.Close()
+			return err
+		}
+	}
+	<-ctx.Done()
+	stop()
+	fmt.Fprintln(stdout, "shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		_ = srv.Close()
+	}
+	return nil
+}
+
+func loadData(c config) (*emulator.Dataset, error) {
+	if c.dataFile != "" {
+		return emulator.LoadDataset(c.dataFile)
+	}
+	return emulator.GenerateDataset(emulator.GenerateOptions{Seed: c.seed, Instances: c.generate}), nil
+}
+
+func dump(d *emulator.Dataset, path string, stdout io.Writer) error {
+	if path == "-" {
+		return d.WriteJSON(stdout)
+	}
+	return d.Save(path)
+}
+
+func printBanner(w io.Writer, srv *emulator.Server, d *emulator.Dataset, c config) {
+	fmt.Fprintf(w, "bkcmdb-emulator: %d service instances, %d businesses, %d set templates\n",
+		len(d.ServiceInstances), len(d.Businesses), len(d.SetTemplates))
+	fmt.Fprintf(w, "ESB base_url   (gateway = \"esb\"):   %s\n", srv.URL())
+	fmt.Fprintf(w, "APIGW base_url (gateway = \"apigw\"): %s\n", srv.APIGWURL())
+	fmt.Fprintf(w, "bk_app_code:   %s\n", srv.AppCode())
+	fmt.Fprintf(w, "bk_app_secret: %s\n", srv.AppSecret())
+	fmt.Fprintf(w, "bk_username:   %s\n", strings.Join(srv.Users(), ", "))
+	if c.tokens != "" {
+		fmt.Fprintf(w, "bk_token:      %d accepted token(s) from -token\n", len(splitList(c.tokens)))
+	}
+	if c.useTLS {
+		where := "pass -ca-file to save it"
+		if c.caFile != "" {
+			where = c.caFile
+		}
+		fmt.Fprintf(w, "TLS CA:        %s\n", where)
+	}
+	bizNames := map[int64]string{}
+	for _, b := range d.Businesses {
+		bizNames[b.ID] = b.Name
+	}
+	templates := append([]emulator.SetTemplate(nil), d.SetTemplates...)
+	sort.Slice(templates, func(i, j int) bool {
+		if templates[i].BizID != templates[j].BizID {
+			return templates[i].BizID < templates[j].BizID
+		}
+		return templates[i].ID < templates[j].ID
+	})
+	for _, t := range templates {
+		fmt.Fprintf(w, "  bk_biz_id %d (%s) set_template_id %d (%s): %d instances\n",
+			t.BizID, bizNames[t.BizID], t.ID, t.Name, len(srv.Instances(t.BizID, t.ID)))
+	}
+	fmt.Fprintf(w, "listening on %s\n", srv.URL())
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// writeFileAtomic writes data to path through a temporary file and a rename,
+// so a reader never sees a partial file.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}
