@@ -40,7 +40,10 @@ type config struct {
 }
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(2)
 		}
@@ -87,7 +90,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	return c, nil
 }
 
-func run(args []string, stdout, stderr io.Writer) error {
+// run serves until ctx ends (main cancels it on SIGINT or SIGTERM).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
@@ -130,8 +134,6 @@ func run(args []string, stdout, stderr io.Writer) error {
 	} else if err := srv.Start(c.addr); err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	printBanner(stdout, srv, data, c)
 	if c.addrFile != "" {
 		if err := writeFileAtomic(c.addrFile, []byte(srv.URL()+"\n")); err != nil {
@@ -140,7 +142,6 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	<-ctx.Done()
-	stop()
 	fmt.Fprintln(stdout, "shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
