@@ -139,14 +139,13 @@ func generateInstance(rng *rand.Rand, id int64, m Module, host Host) Instance {
 			in.Labels["team"] = labelTeams[rng.IntN(len(labelTeams))]
 		}
 	}
-	created := timeBase.Add(time.Duration(rng.Int64N(int64(5 * 365 * 24 * time.Hour)))).Truncate(time.Millisecond)
-	// At least one millisecond, so the fraction is always present.
-	created = created.Add(time.Duration(1+rng.IntN(999)) * time.Millisecond).Truncate(time.Millisecond)
+	// Whole seconds plus 1..999 ms, so the fraction is always present.
+	created := timeBase.Add(time.Duration(rng.Int64N(5*365*24*3600))*time.Second + time.Duration(1+rng.IntN(999))*time.Millisecond)
 	updated := created
 	if rng.IntN(2) == 0 {
-		updated = created.Add(time.Duration(rng.Int64N(int64(300 * 24 * time.Hour)))).Truncate(time.Millisecond)
-		if updated.Nanosecond() == 0 {
-			updated = updated.Add(time.Millisecond)
+		updated = created.Truncate(time.Second).Add(time.Duration(rng.Int64N(300*24*3600))*time.Second + time.Duration(1+rng.IntN(999))*time.Millisecond)
+		if updated.Before(created) {
+			updated = created
 		}
 	}
 	if rng.IntN(3) == 0 {
