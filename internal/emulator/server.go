@@ -57,8 +57,9 @@ const maxBodyBytes = 1 << 20
 
 // Options configures a Server. Zero fields take the defaults noted.
 type Options struct {
-	// Data is served; nil serves an empty CMDB. The server keeps its own
-	// copy, so later changes to Data (and Insert/Delete) do not affect each other.
+	// Data is served; nil serves an empty CMDB. New indexes it: do not
+	// change Data afterwards. Insert and Delete change the server's index,
+	// never Data, so Data.Instances stays the answer before any change.
 	Data *Dataset
 	// AppCode is the accepted bk_app_code (default "bkcmdb-demo").
 	AppCode string

@@ -45,26 +45,42 @@ func newStore(d *Dataset) *store {
 	if d == nil {
 		return s
 	}
+	s.where = make(map[int64]templateKey, len(d.ServiceInstances))
 	for _, m := range d.Modules {
 		s.addModule(m)
 	}
 	for _, h := range d.Hosts {
 		s.hosts[h.ID] = h
 	}
-	for _, in := range d.ServiceInstances {
-		in = cloneInstance(in)
+	// Size each list first, and encode every instance into one shared arena,
+	// so that building 100,000 instances costs a handful of allocations.
+	sizes := map[templateKey]int{}
+	for i := range d.ServiceInstances {
+		if k, ok := s.keyOf(d.ServiceInstances[i]); ok {
+			sizes[k]++
+		}
+	}
+	for k, n := range sizes {
+		s.lists[k] = make([]entry, 0, n)
+	}
+	arena := make([]byte, 0, 320*len(d.ServiceInstances))
+	for i := range d.ServiceInstances {
+		in := d.ServiceInstances[i]
 		s.maxID = max(s.maxID, in.ID)
 		k, ok := s.keyOf(in)
 		if !ok {
 			s.others[in.ID] = in
 			continue
 		}
-		s.lists[k] = append(s.lists[k], entry{inst: in, json: appendInstanceJSON(nil, &in)})
+		from := len(arena)
+		arena = appendInstanceJSON(arena, &in)
+		s.lists[k] = append(s.lists[k], entry{inst: in, json: arena[from:len(arena):len(arena)]})
 		s.where[in.ID] = k
 	}
-	for k, l := range s.lists {
-		sort.Slice(l, func(i, j int) bool { return l[i].inst.ID < l[j].inst.ID })
-		s.lists[k] = l
+	for _, l := range s.lists {
+		if !sort.SliceIsSorted(l, func(i, j int) bool { return l[i].inst.ID < l[j].inst.ID }) {
+			sort.Slice(l, func(i, j int) bool { return l[i].inst.ID < l[j].inst.ID })
+		}
 	}
 	return s
 }
