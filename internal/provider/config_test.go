@@ -1,0 +1,199 @@
+package provider
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+func fakeEnv(vars map[string]string) lookupEnv {
+	return func(name string) (string, bool) {
+		v, ok := vars[name]
+		return v, ok
+	}
+}
+
+// nullModel is a provider block with every argument left out.
+func nullModel() providerModel {
+	return providerModel{
+		BaseURL: types.StringNull(), Gateway: types.StringNull(), AppCode: types.StringNull(),
+		AppSecret: types.StringNull(), Username: types.StringNull(), Token: types.StringNull(),
+		Language: types.StringNull(), RequestTimeout: types.StringNull(), MaxRetries: types.Int64Null(),
+		RetryWaitMin: types.StringNull(), RetryWaitMax: types.StringNull(), PageSize: types.Int64Null(),
+		Parallelism: types.Int64Null(), CACertPEM: types.StringNull(), InsecureSkipVerify: types.BoolNull(),
+		Headers: types.MapNull(types.StringType),
+	}
+}
+
+var minimalEnv = map[string]string{
+	envBaseURL:   "https://paas.example.com",
+	envAppCode:   "app",
+	envAppSecret: "s3cret-value",
+}
+
+func errorsText(diags diag.Diagnostics) string {
+	var b strings.Builder
+	for _, d := range diags.Errors() {
+		b.WriteString(d.Summary() + ": " + d.Detail() + "\n")
+	}
+	return b.String()
+}
+
+func TestConfigureDefaultsFromEnvironment(t *testing.T) {
+	data, diags := configure(context.Background(), nullModel(), fakeEnv(minimalEnv), "1.2.3", "1.11.4")
+	if diags.HasError() {
+		t.Fatalf("unexpected errors:\n%s", errorsText(diags))
+	}
+	if data.client == nil {
+		t.Fatal("no client built")
+	}
+	if len(data.secrets) != 1 || data.secrets[0] != "s3cret-value" {
+		t.Fatalf("secrets to mask = %q, want the app secret", data.secrets)
+	}
+}
+
+func TestConfigureConfigWinsOverEnvironment(t *testing.T) {
+	env := map[string]string{
+		envBaseURL: "not a url", envGateway: "bogus", envAppCode: "env-app", envAppSecret: "env-secret",
+		envRequestTimeout: "-5s", envMaxRetries: "many", envLanguage: "zh cn",
+		envCACertPEM: "no pem here", envInsecureSkipVerify: "maybe",
+	}
+	m := nullModel()
+	m.BaseURL = types.StringValue("https://bkapi.example.com/api/bk-cmdb/prod")
+	m.Gateway = types.StringValue("apigw")
+	m.AppCode = types.StringValue("hcl-app")
+	m.AppSecret = types.StringValue("hcl-secret")
+	m.RequestTimeout = types.StringValue("10s")
+	m.MaxRetries = types.Int64Value(0)
+	m.Language = types.StringValue("en")
+	m.CACertPEM = types.StringNull()
+	m.InsecureSkipVerify = types.BoolValue(true)
+	delete(env, envCACertPEM) // a bad env PEM would be reported, as it is the value in force
+
+	data, diags := configure(context.Background(), m, fakeEnv(env), "1.2.3", "1.11.4")
+	if diags.HasError() {
+		t.Fatalf("configured values must win over bad environment values, got:\n%s", errorsText(diags))
+	}
+	if got := data.secrets; len(got) != 1 || got[0] != "hcl-secret" {
+		t.Fatalf("secrets = %q, want the configured secret only", got)
+	}
+}
+
+func TestConfigureEnvironmentErrorsNameArgumentAndVariable(t *testing.T) {
+	tests := []struct {
+		name, envVar, value, attr string
+	}{
+		{"base url scheme", envBaseURL, "ftp://paas.example.com", "base_url"},
+		{"base url relative", envBaseURL, "/api", "base_url"},
+		{"gateway", envGateway, "soap", "gateway"},
+		{"timeout not a duration", envRequestTimeout, "30", "request_timeout"},
+		{"timeout negative", envRequestTimeout, "-1s", "request_timeout"},
+		{"retries not a number", envMaxRetries, "four", "max_retries"},
+		{"retries negative", envMaxRetries, "-1", "max_retries"},
+		{"language", envLanguage, "en us", "language"},
+		{"ca pem", envCACertPEM, "-----BEGIN NOTHING-----", "ca_cert_pem"},
+		{"insecure", envInsecureSkipVerify, "yes please", "insecure_skip_verify"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{}
+			for k, v := range minimalEnv {
+				env[k] = v
+			}
+			env[tt.envVar] = tt.value
+			_, diags := configure(context.Background(), nullModel(), fakeEnv(env), "dev", "")
+			text := errorsText(diags)
+			if diags.ErrorsCount() != 1 {
+				t.Fatalf("want exactly one error, got %d:\n%s", diags.ErrorsCount(), text)
+			}
+			if !strings.Contains(text, tt.attr) || !strings.Contains(text, tt.envVar) {
+				t.Fatalf("error must name %s and %s:\n%s", tt.attr, tt.envVar, text)
+			}
+		})
+	}
+}
+
+func TestConfigureMissingRequiredNamesVariables(t *testing.T) {
+	_, diags := configure(context.Background(), nullModel(), fakeEnv(nil), "dev", "")
+	text := errorsText(diags)
+	if diags.ErrorsCount() != 3 {
+		t.Fatalf("want 3 errors (base_url, bk_app_code, bk_app_secret), got:\n%s", text)
+	}
+	for _, want := range []string{"base_url", envBaseURL, "bk_app_code", envAppCode, "bk_app_secret", envAppSecret} {
+		if !strings.Contains(text, want) {
+			t.Errorf("errors do not mention %s:\n%s", want, text)
+		}
+	}
+}
+
+func TestConfigureUnknownValuesAreReported(t *testing.T) {
+	m := nullModel()
+	m.BaseURL = types.StringUnknown()
+	m.PageSize = types.Int64Unknown()
+	m.Headers = types.MapValueMust(types.StringType, map[string]attr.Value{"X-Bk-Tenant-Id": types.StringUnknown()})
+	_, diags := configure(context.Background(), m, fakeEnv(minimalEnv), "dev", "")
+	text := errorsText(diags)
+	for _, want := range []string{"Unknown base_url", "Unknown page_size", "Unknown headers"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("missing %q in:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "paas.example.com") {
+		t.Errorf("an unknown base_url must not fall back to the environment:\n%s", text)
+	}
+}
+
+func TestConfigureRetryWaitOrder(t *testing.T) {
+	m := nullModel()
+	m.RetryWaitMin = types.StringValue("10s")
+	m.RetryWaitMax = types.StringValue("1s")
+	_, diags := configure(context.Background(), m, fakeEnv(minimalEnv), "dev", "")
+	if !strings.Contains(errorsText(diags), "retry_wait_min (10s) must not be longer than retry_wait_max (1s)") {
+		t.Fatalf("want a retry wait order error, got:\n%s", errorsText(diags))
+	}
+}
+
+func TestUserAgent(t *testing.T) {
+	got := userAgent("1.2.3", "1.11.4", fakeEnv(map[string]string{envAppendUserAgent: " ci/42 "}))
+	if want := "terraform-provider-bkcmdb/1.2.3 Terraform/1.11.4 ci/42"; got != want {
+		t.Fatalf("userAgent = %q, want %q", got, want)
+	}
+	if got := userAgent("dev", "1.9.0", fakeEnv(nil)); got != "terraform-provider-bkcmdb/dev Terraform/1.9.0" {
+		t.Fatalf("userAgent without TF_APPEND_USER_AGENT = %q", got)
+	}
+}
+
+func TestChecks(t *testing.T) {
+	if err := checkBaseURL("https://paas.example.com"); err != nil {
+		t.Errorf("valid URL refused: %v", err)
+	}
+	for _, bad := range []string{"", "paas.example.com", "ftp://x", "https://", "https://u:p@x", "https://x/?a=1"} {
+		if checkBaseURL(bad) == nil {
+			t.Errorf("checkBaseURL(%q) accepted", bad)
+		}
+	}
+	if d, err := parsePositiveDuration("1m30s"); err != nil || d != 90*time.Second {
+		t.Errorf("parsePositiveDuration = %v, %v", d, err)
+	}
+	for _, bad := range []string{"0s", "-1s", "30", ""} {
+		if _, err := parsePositiveDuration(bad); err == nil {
+			t.Errorf("parsePositiveDuration(%q) accepted", bad)
+		}
+	}
+	for _, name := range []string{"x-bkapi-authorization", "Content-Type", "user-agent", "bad name", ""} {
+		if checkHeader(name, "v") == nil {
+			t.Errorf("checkHeader(%q) accepted", name)
+		}
+	}
+	if err := checkHeader("X-Bk-Tenant-Id", "tenant\r\nX-Evil: 1"); err == nil {
+		t.Error("checkHeader accepted a value with a line break")
+	}
+	if err := checkHeader("X-Bk-Tenant-Id", "default"); err != nil {
+		t.Errorf("checkHeader refused a tenant header: %v", err)
+	}
+}

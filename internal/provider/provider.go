@@ -1,0 +1,69 @@
+// Package provider implements the bkcmdb Terraform provider: its configuration
+// and the bkcmdb_service_instances data source.
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+)
+
+// TypeName is the provider's type name, the prefix of every data source.
+const TypeName = "bkcmdb"
+
+// Provider is the bkcmdb provider.
+type Provider struct {
+	// version is the provider's release version, "dev" for local builds and "test" in tests.
+	version string
+}
+
+var _ provider.Provider = (*Provider)(nil)
+
+// New returns a constructor of the provider, as providerserver.Serve wants it.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider {
+		return &Provider{version: version}
+	}
+}
+
+// Metadata returns the provider type name and version.
+func (p *Provider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = TypeName
+	resp.Version = p.version
+}
+
+// Schema returns the provider configuration schema.
+func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = providerSchema()
+}
+
+// Configure resolves the configuration against the environment and builds the CMDB client
+// shared by every data source.
+func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var model providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	data, diags := configure(ctx, model, osEnv, p.version, req.TerraformVersion)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.DataSourceData = data
+}
+
+// DataSources lists the provider's data sources.
+func (p *Provider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		NewServiceInstancesDataSource,
+	}
+}
+
+// Resources lists the provider's resources: none, the provider only reads.
+func (p *Provider) Resources(_ context.Context) []func() resource.Resource {
+	return nil
+}

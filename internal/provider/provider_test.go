@@ -1,0 +1,79 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
+	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/emulator"
+)
+
+// protoV6ProviderFactories serves the provider in-process to the real terraform CLI that
+// terraform-plugin-testing runs.
+var protoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	TypeName: providerserver.NewProtocol6WithError(New("test")()),
+}
+
+// Credentials the emulator accepts by default.
+const (
+	testAppCode   = "bkcmdb-demo"
+	testAppSecret = "bkcmdb-demo-secret"
+	testUser      = "admin"
+)
+
+// providerEnvVars are cleared for every acceptance test, so that a developer's own
+// environment cannot change what a test sees.
+var providerEnvVars = []string{
+	envBaseURL, envGateway, envAppCode, envAppSecret, envUsername, envToken, envLanguage,
+	envRequestTimeout, envMaxRetries, envCACertPEM, envInsecureSkipVerify, envAppendUserAgent,
+}
+
+// clearProviderEnv unsets the provider's variables for the test (t.Setenv restores them).
+func clearProviderEnv(t *testing.T) {
+	t.Helper()
+	for _, name := range providerEnvVars {
+		t.Setenv(name, "")
+		if err := os.Unsetenv(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestMain makes sure terraform-plugin-testing does not read a CLI configuration the
+// machine may have (the image points TF_CLI_CONFIG_FILE at a file that may not exist).
+func TestMain(m *testing.M) {
+	if os.Getenv("TF_CLI_CONFIG_FILE") != "" {
+		if _, err := os.Stat(os.Getenv("TF_CLI_CONFIG_FILE")); err != nil {
+			_ = os.Unsetenv("TF_CLI_CONFIG_FILE")
+		}
+	}
+	os.Exit(m.Run())
+}
+
+// providerBlock is an HCL provider block for the emulator; extra lines are appended inside it.
+func providerBlock(gateway, baseURL string, extra ...string) string {
+	return fmt.Sprintf(`
+provider "bkcmdb" {
+  base_url      = %q
+  gateway       = %q
+  bk_app_code   = %q
+  bk_app_secret = %q
+  bk_username   = %q
+  retry_wait_min = "10ms"
+  retry_wait_max = "100ms"
+  %s
+}
+`, baseURL, gateway, testAppCode, testAppSecret, testUser, strings.Join(extra, "\n  "))
+}
+
+// baseURLFor is the base_url of the emulator for a gateway.
+func baseURLFor(s *emulator.Server, gateway string) string {
+	if gateway == "apigw" {
+		return s.APIGWURL()
+	}
+	return s.URL()
+}
