@@ -31,6 +31,11 @@ func errorDiagnostic(err error) diag.Diagnostic {
 	return diag.NewErrorDiagnostic(cmdb.APIListServiceInstanceBySetTemplate+" failed", err.Error())
 }
 
+// wrongPathHint explains the base_url each gateway expects.
+const wrongPathHint = "Nothing answers at this path: check base_url and gateway. gateway = \"esb\" expects the PaaS root, " +
+	"such as https://paas.example.com; gateway = \"apigw\" expects the bk-cmdb stage URL, such as " +
+	"https://bkapi.example.com/api/bk-cmdb/prod."
+
 // hintFor says what to do about the common failures.
 func hintFor(e *cmdb.APIError) string {
 	switch e.Code {
@@ -40,8 +45,7 @@ func hintFor(e *cmdb.APIError) string {
 	case 1640301:
 		return "The app has no permission to this API of the bk-cmdb gateway: apply for it in the API gateway's developer center."
 	case 1640401:
-		return "The gateway does not know this API. For gateway = \"apigw\", base_url must be the bk-cmdb stage URL, " +
-			"such as https://bkapi.example.com/api/bk-cmdb/prod."
+		return wrongPathHint
 	case 9900403:
 		return "The user lacks a CMDB permission (see Permission above): apply for it in BlueKing IAM."
 	case 1306429, 1199997, 1642903:
@@ -58,7 +62,7 @@ func hintFor(e *cmdb.APIError) string {
 		return "The server's TLS certificate is not trusted. Add its CA to ca_cert_pem (BKCMDB_CA_CERT_PEM); " +
 			"insecure_skip_verify is for labs only."
 	case e.StatusCode == 404:
-		return "Nothing answers at this path: check base_url and gateway (esb expects the PaaS root, apigw the bk-cmdb stage URL)."
+		return wrongPathHint
 	case e.ContentType != "" && !strings.Contains(e.ContentType, "json"):
 		return "The server did not answer with JSON: base_url may point at a login page, a proxy or the wrong gateway."
 	case e.Retryable:
