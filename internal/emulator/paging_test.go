@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"encoding/json"
 	"reflect"
 	"strconv"
 	"sync"
@@ -214,5 +215,27 @@ func TestRateLimitRefills(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // two tokens at 20 rps
 	if r := postGW(t, s, "2", gwBody(testTemplate, 0, 1), nil); r.status != 200 {
 		t.Fatalf("bucket did not refill: %d %s", r.status, r.body)
+	}
+}
+
+// TestMultiTenantRecords: multi-tenant builds drop bk_supplier_account.
+func TestMultiTenantRecords(t *testing.T) {
+	d := SingleTemplate(2, 11, 3, 1)
+	d.ServiceInstances[1].SupplierAccount = "tenant \"x\""
+	s := NewTestServer(t, Options{Data: d, MultiTenant: true})
+	s.Insert(2, 11, Instance{})
+	r := postGW(t, s, "2", gwBody(11, 0, 10), map[string]string{"X-Bk-Tenant-Id": "default"})
+	var env struct {
+		Data struct {
+			Info []map[string]any `json:"info"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(r.body, &env); err != nil || len(env.Data.Info) != 4 {
+		t.Fatalf("%v %s", err, r.body)
+	}
+	for _, rec := range env.Data.Info {
+		if _, ok := rec["bk_supplier_account"]; ok || len(rec) != 11 {
+			t.Fatalf("record %v", rec)
+		}
 	}
 }

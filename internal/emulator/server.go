@@ -82,6 +82,10 @@ type Options struct {
 	// backend keys bk_error_code / bk_error_msg instead of code / message, as
 	// some CMDB filters do.
 	BackendErrorKeys bool
+	// MultiTenant emulates the newer multi-tenant builds: records carry no
+	// bk_supplier_account (the tenant travels in the X-Bk-Tenant-Id header,
+	// which is accepted and recorded but not checked).
+	MultiTenant bool
 	// Log receives one line per request; nil is silent. Lines never hold
 	// bodies or headers (so no secrets).
 	Log func(line string)
@@ -163,7 +167,7 @@ func New(opts Options) *Server {
 	for len(opts.StagePrefix) > 1 && opts.StagePrefix[len(opts.StagePrefix)-1] == '/' {
 		opts.StagePrefix = opts.StagePrefix[:len(opts.StagePrefix)-1]
 	}
-	s := &Server{opts: opts, users: map[string]bool{}, tokens: map[string]string{}, store: newStore(opts.Data)}
+	s := &Server{opts: opts, users: map[string]bool{}, tokens: map[string]string{}, store: newStore(opts.Data, opts.MultiTenant)}
 	for _, u := range opts.Users {
 		s.users[u] = true
 	}

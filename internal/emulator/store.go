@@ -31,16 +31,30 @@ type store struct {
 	maxID      int64
 	maxModule  int64
 	moduleSeqs map[templateKey][]int64 // modules of each template, ascending
+	// multiTenant drops bk_supplier_account from records, like multi-tenant CMDB builds.
+	multiTenant bool
 }
 
-func newStore(d *Dataset) *store {
+// encode appends the record of in as the server sends it.
+func (s *store) encode(b []byte, in *Instance) []byte {
+	if !s.multiTenant {
+		return appendInstanceJSON(b, in)
+	}
+	b = appendInstanceJSON(b, in)
+	// bk_supplier_account is the last key: cut it.
+	cut := len(`,"bk_supplier_account":`) + len(appendJSONString(nil, in.SupplierAccount)) + 1
+	return append(b[:len(b)-cut], '}')
+}
+
+func newStore(d *Dataset, multiTenant bool) *store {
 	s := &store{
-		modules:    map[int64]Module{},
-		hosts:      map[int64]Host{},
-		lists:      map[templateKey][]entry{},
-		where:      map[int64]templateKey{},
-		others:     map[int64]Instance{},
-		moduleSeqs: map[templateKey][]int64{},
+		multiTenant: multiTenant,
+		modules:     map[int64]Module{},
+		hosts:       map[int64]Host{},
+		lists:       map[templateKey][]entry{},
+		where:       map[int64]templateKey{},
+		others:      map[int64]Instance{},
+		moduleSeqs:  map[templateKey][]int64{},
 	}
 	if d == nil {
 		return s
@@ -73,7 +87,7 @@ func newStore(d *Dataset) *store {
 			continue
 		}
 		from := len(arena)
-		arena = appendInstanceJSON(arena, &in)
+		arena = s.encode(arena, &in)
 		s.lists[k] = append(s.lists[k], entry{inst: in, json: arena[from:len(arena):len(arena)]})
 		s.where[in.ID] = k
 	}
@@ -177,7 +191,7 @@ func (s *store) insert(bizID, setTemplateID int64, in Instance) Instance {
 	pos := sort.Search(len(old), func(i int) bool { return old[i].inst.ID >= in.ID })
 	fresh := make([]entry, 0, len(old)+1)
 	fresh = append(fresh, old[:pos]...)
-	fresh = append(fresh, entry{inst: in, json: appendInstanceJSON(nil, &in)})
+	fresh = append(fresh, entry{inst: in, json: s.encode(nil, &in)})
 	fresh = append(fresh, old[pos:]...)
 	s.lists[k] = fresh
 	s.where[in.ID] = k

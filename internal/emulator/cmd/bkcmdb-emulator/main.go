@@ -36,7 +36,7 @@ type config struct {
 	latency                                    time.Duration
 	appCode, appSecret, users, tokens, stage   string
 	rateLimit                                  float64
-	useTLS, quiet                              bool
+	useTLS, quiet, multiTenant                 bool
 }
 
 func main() {
@@ -72,6 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.addrFile, "addr-file", "", "write the base URL to this file once listening")
 	fs.StringVar(&c.dumpFile, "dump", "", `write the dataset as JSON to this file ("-" = stdout) and exit`)
 	fs.BoolVar(&c.quiet, "quiet", false, "do not log requests")
+	fs.BoolVar(&c.multiTenant, "multi-tenant", false, "emulate a multi-tenant build: records without bk_supplier_account")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -114,7 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logger := log.New(stderr, "", log.LstdFlags|log.Lmicroseconds)
 	opts := emulator.Options{
 		Data: data, AppCode: c.appCode, AppSecret: c.appSecret, Users: splitList(c.users), Tokens: tokens,
-		StagePrefix: c.stage, Latency: c.latency, RateLimit: c.rateLimit,
+		StagePrefix: c.stage, Latency: c.latency, RateLimit: c.rateLimit, MultiTenant: c.multiTenant,
 	}
 	if !c.quiet {
 		opts.Log = func(line string) { logger.Print(line) }
