@@ -148,7 +148,9 @@ func (s *Server) faultResponse(ex *exchange, f *Fault) *response {
 		code := f.Code
 		if code == 0 && ex.gateway == GatewayAPIGW {
 			code = statusGatewayCodes[status]
-			msg = codeMessage(code, ex.lang)
+			if f.Message == "" {
+				msg = codeMessage(code, ex.lang)
+			}
 		}
 		if code != 0 {
 			return s.gatewayError(ex, status, code, msg)

@@ -32,6 +32,7 @@ func TestFaultAnswers(t *testing.T) {
 		{"ESB 503", GatewayESB, Fault{Status: 503}, 503, -1, "text/html", nil, "503 Service Unavailable"},
 		{"gateway 503 without gateway code", GatewayAPIGW, Fault{Status: 503}, 503, -1, "text/html", nil, "nginx"},
 		{"gateway 502", GatewayAPIGW, Fault{Status: 502}, 502, CodeGWBadGateway, "application/json", map[string]string{"X-Bkapi-Error-Code": "1650200"}, "BAD_GATEWAY"},
+		{"gateway 502 with a message", GatewayAPIGW, Fault{Status: 502, Message: "upstream down"}, 502, CodeGWBadGateway, "application/json", nil, `"message":"upstream down"`},
 		{"gateway 504", GatewayAPIGW, Fault{Status: 504}, 504, CodeGWBackendTimeout, "application/json", map[string]string{"X-Bkapi-Error-Code": "1650401"}, ""},
 		{"gateway 403", GatewayAPIGW, Fault{Status: 403}, 403, CodeGWNoPermission, "application/json", map[string]string{"X-Bkapi-Error-Code": "1640301"}, "APP_NO_PERMISSION"},
 		{"gateway 429 Retry-After seconds", GatewayAPIGW, Fault{Status: 429, Header: map[string]string{"Retry-After": "2"}}, 429, CodeGWRateLimit, "application/json", map[string]string{"Retry-After": "2", "X-Bkapi-Error-Code": "1642903"}, ""},
