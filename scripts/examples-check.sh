@@ -4,7 +4,8 @@
 #
 # A directory that has no `required_providers` block (the data source snippets that
 # tfplugindocs embeds in docs/) is validated together with examples/provider/provider.tf,
-# as a reader combines the provider page and the data source page.
+# as a reader combines the provider page and the data source page. Every provider
+# configuration gets a data source that uses it, so its arguments are validated too.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -38,6 +39,17 @@ for d in "${dirs[@]}"; do
   if ! grep -qs 'required_providers' "$d"/*.tf; then
     cp examples/provider/provider.tf "$ws/zz_provider.tf"
   fi
+  # Terraform validates a provider block only when something uses it: give every
+  # provider configuration (the default and each alias) a reader.
+  {
+    for a in "" $(sed -nE 's/^[[:space:]]*alias[[:space:]]*=[[:space:]]*"([^"]+)".*/\1/p' "$ws"/*.tf | sort -u); do
+      echo "data \"bkcmdb_service_instances\" \"zz_examples_check_${a:-default}\" {"
+      [[ -n "$a" ]] && echo "  provider = bkcmdb.$a"
+      echo "  bk_biz_id       = 1"
+      echo "  set_template_id = 1"
+      echo "}"
+    done
+  } >"$ws/zz_examples_check.tf"
   echo "==> validate $d"
   if ! "$BKCMDB_TF" -chdir="$ws" validate -no-color; then
     failed=$((failed + 1))
