@@ -57,10 +57,17 @@ func TestRestart(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := testClient.Post(url+ESBPath, "application/json", strings.NewReader("{}")); err == nil || !strings.Contains(err.Error(), "dial tcp") {
-		t.Fatalf("closed server: error %v, want a dial error (connection refused)", err)
+	// While closed the request fails. (Another process may grab the freed
+	// port in between, so only "some error" is asserted, and a failed
+	// restart on a stolen port skips the test.)
+	if resp, err := testClient.Post(url+ESBPath, "application/json", strings.NewReader("{}")); err == nil {
+		resp.Body.Close()
+		t.Fatalf("closed server answered %d", resp.StatusCode)
 	}
 	if err := s.Start(addr); err != nil {
+		if strings.Contains(err.Error(), "address already in use") {
+			t.Skipf("port taken by another process meanwhile: %v", err)
+		}
 		t.Fatal(err)
 	}
 	if s.URL() != url {
