@@ -33,24 +33,6 @@ type page struct {
 	requestID string
 }
 
-// envelope is the common CMDB/ESB/gateway answer. Data is typed for the list API so
-// that records are decoded straight into the caller's slice, in one pass.
-type envelope struct {
-	Result      *bool           `json:"result"`
-	Code        *int64          `json:"code"`
-	Message     *string         `json:"message"`
-	BkErrorCode *int64          `json:"bk_error_code"`
-	BkErrorMsg  *string         `json:"bk_error_msg"`
-	Permission  json.RawMessage `json:"permission"`
-	RequestID   string          `json:"request_id"`
-	Data        pageData        `json:"data"`
-}
-
-type pageData struct {
-	Count *int64            `json:"count"`
-	Info  []ServiceInstance `json:"info"`
-}
-
 // errorEnvelope is decoded from non-200 answers: their data is never needed.
 type errorEnvelope struct {
 	Result      *bool           `json:"result"`
@@ -62,7 +44,10 @@ type errorEnvelope struct {
 	RequestID   string          `json:"request_id"`
 }
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var (
+	bufPool     = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+	decoderPool = sync.Pool{New: func() any { return new(pageDecoder) }}
+)
 
 // readPage reads and decodes one response into dst's backing array (whose
 // capacity bounds what is decoded in place) and closes its body. A failure is an
@@ -138,13 +123,12 @@ func (c *Client) readPage(resp *http.Response, dst []ServiceInstance) (page, *AP
 		return page{}, c.redact.apiError(e)
 	}
 
-	// HTTP 200: decode the envelope with its records in one pass, into dst's
-	// backing array. encoding/json leaves an absent "info" alone (length 0, dst's
-	// capacity), replaces "[]" with a new empty slice and "null" with nil, so the
-	// three cases can be told apart without a second pass.
+	// HTTP 200: decode the envelope with its records in one pass, straight into
+	// dst's backing array.
 	clear(dst[:cap(dst)])
-	env := envelope{Data: pageData{Info: dst[:0]}}
-	err := json.Unmarshal(body, &env)
+	dec := decoderPool.Get().(*pageDecoder)
+	env, err := dec.decodeEnvelope(body, dst)
+	decoderPool.Put(dec)
 	if isTruncatedJSON(err) {
 		e.Message = "response body cut off"
 		e.Err = err
@@ -173,21 +157,19 @@ func (c *Client) readPage(resp *http.Response, dst []ServiceInstance) (page, *AP
 		e.Retryable = isRateLimitCode(e.Code)
 		return page{}, c.redact.apiError(e)
 	}
-	d := env.Data
-	infoMissing := d.Info != nil && len(d.Info) == 0 && cap(d.Info) == cap(dst)
 	switch {
-	case d.Count == nil && infoMissing:
+	case env.Count == nil && env.InfoState == infoMissing:
 		e.Message = "malformed response: data is missing"
-	case d.Count == nil:
+	case env.Count == nil:
 		e.Message = "malformed response: data.count is missing"
-	case *d.Count < 0:
-		e.Message = "malformed response: data.count is negative (" + strconv.FormatInt(*d.Count, 10) + ")"
-	case infoMissing:
+	case *env.Count < 0:
+		e.Message = "malformed response: data.count is negative (" + strconv.FormatInt(*env.Count, 10) + ")"
+	case env.InfoState == infoMissing:
 		e.Message = "malformed response: data.info is missing"
-	case d.Info == nil && *d.Count != 0:
+	case env.InfoState == infoNull && *env.Count != 0:
 		e.Message = "malformed response: data.info is null"
 	default:
-		return page{count: *d.Count, items: d.Info, requestID: e.RequestID}, nil
+		return page{count: *env.Count, items: env.Info, requestID: e.RequestID}, nil
 	}
 	return page{}, c.redact.apiError(e)
 }

@@ -1,0 +1,82 @@
+package cmdb
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/emulator"
+)
+
+// BenchmarkWalk is the floor of a read: the client's paging walk alone, against the
+// emulator, for N instances at 500 per page. It reports the ideal time
+// (pages ÷ parallelism × latency) and the ratio to it, and the bytes received.
+//
+//	go test ./internal/cmdb -run '^$' -bench BenchmarkWalk -benchmem
+func BenchmarkWalk(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000} {
+		s := emulator.NewTestServer(b, emulator.Options{Data: emulator.SingleTemplate(testBiz, testTpl, n, 42)})
+		for _, latency := range []time.Duration{0, 20 * time.Millisecond} {
+			for _, par := range []int{1, 4, 16} {
+				b.Run(fmt.Sprintf("N=%d/latency=%s/parallelism=%d", n, latency, par), func(b *testing.B) {
+					s.SetLatency(latency)
+					cfg := testConfig(s, GatewayESB)
+					cfg.Parallelism = par
+					c, err := NewClient(cfg)
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer c.CloseIdleConnections()
+					pages := (n + DefaultPageSize - 1) / DefaultPageSize
+					var received int64
+					c.http.Transport = countingTransport{rt: c.transport, n: &received}
+					b.ResetTimer()
+					for b.Loop() {
+						res, err := c.ListServiceInstancesBySetTemplate(context.Background(), testBiz, testTpl)
+						if err != nil {
+							b.Fatal(err)
+						}
+						if len(res.Instances) != n {
+							b.Fatalf("%d instances", len(res.Instances))
+						}
+					}
+					b.ReportMetric(float64(received)/float64(b.N), "resp-B/op")
+					if latency > 0 {
+						// Page 1 comes alone, then the rest in rounds of par.
+						ideal := time.Duration(1+(pages-1+par-1)/par) * latency
+						b.ReportMetric(float64(b.Elapsed())/float64(b.N)/float64(ideal), "x-ideal")
+					}
+				})
+			}
+		}
+	}
+}
+
+// countingTransport counts the response body bytes read through it.
+type countingTransport struct {
+	rt http.RoundTripper
+	n  *int64
+}
+
+func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.rt.RoundTrip(r)
+	if resp != nil {
+		resp.Body = &countingBody{ReadCloser: resp.Body, n: t.n}
+	}
+	return resp, err
+}
+
+type countingBody struct {
+	io.ReadCloser
+	n *int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	atomic.AddInt64(b.n, int64(n))
+	return n, err
+}
