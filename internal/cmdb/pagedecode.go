@@ -31,7 +31,9 @@ type syntaxError struct {
 	off int
 }
 
-func (e *syntaxError) Error() string { return fmt.Sprintf("invalid JSON at offset %d: %s", e.off, e.msg) }
+func (e *syntaxError) Error() string {
+	return fmt.Sprintf("invalid JSON at offset %d: %s", e.off, e.msg)
+}
 
 // typeError is a JSON value of the wrong type for its field.
 type typeError struct {
@@ -83,9 +85,9 @@ type strFix struct {
 
 // labelOp is one change to a record's labels, replayed once the arena is a string.
 type labelOp struct {
-	rec  int
-	kind uint8 // labelsNull, labelsObject (n = its entries) or labelsPut
-	n    int
+	rec                    int
+	kind                   uint8 // labelsNull, labelsObject (n = its entries) or labelsPut
+	n                      int
 	koff, kend, voff, vend int
 }
 
