@@ -60,5 +60,9 @@ else
   resolve tofu && exit 0
 fi
 
-echo "terraform-cli: no terraform or tofu on PATH; using the pinned OpenTofu build" >&2
+if [[ "$mode" == auto ]]; then
+  echo "terraform-cli: no terraform or tofu on PATH; using the pinned OpenTofu build" >&2
+else
+  echo "terraform-cli: using the pinned OpenTofu build" >&2
+fi
 exec "$here/build-tofu.sh"

@@ -25,20 +25,29 @@ if [[ $# -eq 0 ]]; then
   exit 2
 fi
 
-BKCMDB_TF="$("$here/terraform-cli.sh" "${args[@]}")"
-if "$BKCMDB_TF" version 2>/dev/null | head -n1 | grep -qi opentofu; then
-  BKCMDB_TF_FLAVOR=opentofu
-  export TF_ACC_PROVIDER_HOST=registry.opentofu.org
-else
-  BKCMDB_TF_FLAVOR=terraform
-fi
-export BKCMDB_TF BKCMDB_TF_FLAVOR
-export TF_ACC_TERRAFORM_PATH="$BKCMDB_TF"
-export CHECKPOINT_DISABLE=1
-
 if [[ -n "${TF_CLI_CONFIG_FILE:-}" && ! -f "$TF_CLI_CONFIG_FILE" ]]; then
   unset TF_CLI_CONFIG_FILE
 fi
+export CHECKPOINT_DISABLE=1
 
-echo "with-terraform: using $BKCMDB_TF_FLAVOR at $BKCMDB_TF ($("$BKCMDB_TF" version 2>/dev/null | head -n1))" >&2
+BKCMDB_TF="$("$here/terraform-cli.sh" "${args[@]}")"
+version="$("$BKCMDB_TF" version 2>/dev/null || true)"
+version="${version%%$'\n'*}"
+case "$version" in
+  OpenTofu*)
+    BKCMDB_TF_FLAVOR=opentofu
+    export TF_ACC_PROVIDER_HOST=registry.opentofu.org
+    ;;
+  Terraform*)
+    BKCMDB_TF_FLAVOR=terraform
+    ;;
+  *)
+    echo "with-terraform: $BKCMDB_TF does not look like Terraform or OpenTofu ('version' printed: $version)" >&2
+    exit 1
+    ;;
+esac
+export BKCMDB_TF BKCMDB_TF_FLAVOR
+export TF_ACC_TERRAFORM_PATH="$BKCMDB_TF"
+
+echo "with-terraform: using $BKCMDB_TF_FLAVOR at $BKCMDB_TF ($version)" >&2
 exec "$@"

@@ -48,6 +48,12 @@ variable "environment" {
   default     = "prod"
 }
 
+variable "deploy_roles" {
+  description = "Value of the `role` label that selects the hosts to deploy to, per tier."
+  type        = map(string)
+  default     = { web = "nginx", db = "mysql-master" }
+}
+
 # Credentials come from BK_APP_CODE, BK_APP_SECRET and BK_USERNAME.
 provider "bkcmdb" {
   alias    = "esb"
@@ -104,11 +110,13 @@ locals {
     }
   }
 
-  # Hosts to deploy to: one entry per host, whatever the number of instances on it.
+  # Hosts to deploy to, selected by label: one entry per host, whatever the
+  # number of matching instances on it, in the order of their first instance.
   deploy_host_ids = {
-    for tier, instances in local.tiers : tier => sort(distinct([
-      for i in instances : i.bk_host_id if lookup(i.labels, "env", "") == var.environment
-    ]))
+    for tier, instances in local.tiers : tier => distinct([
+      for i in instances : i.bk_host_id
+      if lookup(i.labels, "env", "") == var.environment && lookup(i.labels, "role", "") == lookup(var.deploy_roles, tier, "")
+    ])
   }
 
   # Instances made outside any service template need a manual review.
@@ -146,19 +154,14 @@ output "instances_per_zone" {
   value       = local.instances_per_zone
 }
 
-output "deploy_host_count" {
-  description = "Number of distinct hosts labelled with the selected environment in each tier."
-  value       = { for tier, ids in local.deploy_host_ids : tier => length(ids) }
-}
-
 output "deploy_host_ids" {
-  description = "Distinct bk_host_id values labelled with the selected environment, per tier."
+  description = "Distinct bk_host_id values whose instances carry the selected env and role labels, per tier."
   value       = local.deploy_host_ids
 }
 
-output "untemplated_instances" {
-  description = "Instances with no service template, per tier."
-  value       = local.untemplated
+output "untemplated_instance_count" {
+  description = "Number of instances made outside any service template, per tier."
+  value       = { for tier, names in local.untemplated : tier => length(names) }
 }
 
 output "first_web_instance" {
