@@ -128,7 +128,9 @@ func (c *Client) readPage(resp *http.Response, dst []ServiceInstance) (page, *AP
 	clear(dst[:cap(dst)])
 	dec := decoderPool.Get().(*pageDecoder)
 	env, err := dec.decodeEnvelope(body, dst)
-	decoderPool.Put(dec)
+	if cap(dec.arena) <= 4<<20 { // don't keep unusually large arenas alive
+		decoderPool.Put(dec)
+	}
 	if isTruncatedJSON(err) {
 		e.Message = "response body cut off"
 		e.Err = err
