@@ -123,6 +123,21 @@ func diffInstance(g ServiceInstance, w emulator.Instance) string {
 	return strings.Join(d, "; ")
 }
 
+// requests returns the emulator's request log once it holds every request the
+// emulator received: a request is logged after its answer was written, so the
+// client can see the answer before the log does.
+func requests(t testing.TB, s *emulator.Server) []emulator.RecordedRequest {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		reqs := s.Requests()
+		if len(reqs) >= s.RequestCount() || time.Now().After(deadline) {
+			return reqs
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // requireAPIError returns err as an *APIError or fails.
 func requireAPIError(t testing.TB, err error) *APIError {
 	t.Helper()

@@ -41,6 +41,7 @@ func (a *call) do(req *retryablehttp.Request) (page, error) {
 		Backoff:      a.backoff,
 		ErrorHandler: a.giveUp,
 	}
+	a.started = time.Now()
 	resp, err := rc.Do(req)
 	if err != nil {
 		var ae *APIError

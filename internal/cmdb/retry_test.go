@@ -268,7 +268,9 @@ func TestCancelDuringWalk(t *testing.T) {
 
 // The first failure of a page ends the walk: no further pages are asked for.
 func TestWalkStopsOnFirstError(t *testing.T) {
-	s := newEmulator(t, 2000)
+	// Latency keeps the other worker from racing through every page while the
+	// failing page's connection is being dialled.
+	s := newEmulator(t, 2000, func(o *emulator.Options) { o.Latency = 50 * time.Millisecond })
 	s.Inject(emulator.Fault{Status: 404, Match: func(r emulator.RecordedRequest) bool { return startOf(r) == 100 }})
 	c, _ := newTestClient(t, s, GatewayAPIGW, func(c *Config) { c.PageSize = 100; c.Parallelism = 2 })
 	_, err := list(t, c)

@@ -30,7 +30,7 @@ func TestWireESBBodyAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	requireExact(t, s, got)
-	reqs := s.Requests()
+	reqs := requests(t, s)
 	if len(reqs) != 1 {
 		t.Fatalf("%d requests, want 1", len(reqs))
 	}
@@ -62,7 +62,7 @@ func TestWireAPIGWHeaderAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	requireExact(t, s, got)
-	r := s.Requests()[0]
+	r := requests(t, s)[0]
 	wantPath := s.StagePrefix() + emulator.APIGWResourcePrefix + strconv.Itoa(testBiz)
 	if r.Method != "POST" || r.Path != wantPath || r.RawQuery != "" {
 		t.Errorf("request %s %s?%s, want POST %s", r.Method, r.Path, r.RawQuery, wantPath)
@@ -107,7 +107,7 @@ func TestWireOnlySetCredentials(t *testing.T) {
 				if _, err := list(t, c); err != nil {
 					t.Fatal(err)
 				}
-				r := s.Requests()[0]
+				r := requests(t, s)[0]
 				got := map[string]any{}
 				if gw == GatewayAPIGW {
 					if err := json.Unmarshal([]byte(r.Header.Get("X-Bkapi-Authorization")), &got); err != nil {
@@ -146,7 +146,7 @@ func TestWireHeaders(t *testing.T) {
 			if _, err := list(t, c); err != nil {
 				t.Fatal(err)
 			}
-			h := s.Requests()[0].Header
+			h := requests(t, s)[0].Header
 			if got := h.Values("Content-Type"); !slices.Equal(got, []string{"application/json"}) {
 				t.Errorf("Content-Type = %q", got)
 			}
@@ -183,7 +183,7 @@ func TestWirePagingSequence(t *testing.T) {
 				t.Fatal(err)
 			}
 			requireExact(t, s, got)
-			reqs := s.Requests()
+			reqs := requests(t, s)
 			var starts []int
 			for i, r := range reqs {
 				p := decodeBody(t, r.Body)["page"].(map[string]any)
@@ -223,7 +223,7 @@ func TestWireShortPageEndsWalk(t *testing.T) {
 	}
 	requireExact(t, s, got)
 	var starts []int
-	for _, r := range s.Requests() {
+	for _, r := range requests(t, s) {
 		starts = append(starts, startOf(r))
 	}
 	if want := []int{0, 100, 0, 100, 200}; !slices.Equal(starts, want) {
