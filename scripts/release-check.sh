@@ -41,11 +41,23 @@ echo "==> goreleaser release --snapshot (targets: $targets)"
 "${goreleaser[@]}" release --config "$snap" --snapshot --clean --skip=sign,publish
 
 echo "==> dist/"
-ls -1 dist/*.zip dist/*SHA256SUMS dist/*manifest.json
+ls -1 dist/*.zip dist/*_SHA256SUMS
 want=$(wc -w <<<"$targets")
-got=$(ls -1 dist/*.zip | wc -l)
+got=$(find dist -maxdepth 1 -name '*.zip' | wc -l)
 if [[ "$got" -ne "$want" ]]; then
   echo "release-check: expected $want zip archives, found $got" >&2
   exit 1
 fi
-echo "release-check: ok ($got archives)"
+sums="$(ls dist/*_SHA256SUMS)"
+if ! grep -qE '_manifest\.json$' "$sums"; then
+  echo "release-check: $sums does not list the registry manifest" >&2
+  exit 1
+fi
+for z in dist/*.zip; do
+  if ! unzip -Z1 "$z" 2>/dev/null | grep -qE '^terraform-provider-bkcmdb_v[^/]+$' \
+     && ! python3 -c 'import sys,zipfile; n=zipfile.ZipFile(sys.argv[1]).namelist(); sys.exit(not any(x.startswith("terraform-provider-bkcmdb_v") for x in n))' "$z" 2>/dev/null; then
+    echo "release-check: $z holds no terraform-provider-bkcmdb_v<version> binary" >&2
+    exit 1
+  fi
+done
+echo "release-check: ok ($got archives, SHA256SUMS with the manifest)"
