@@ -4,6 +4,7 @@ package provider
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -17,6 +18,8 @@ const TypeName = "bkcmdb"
 type Provider struct {
 	// version is the provider's release version, "dev" for local builds and "test" in tests.
 	version string
+	// data is what Configure built, for the fast read of NewProtocol6Server.
+	data atomic.Pointer[providerData]
 }
 
 var _ provider.Provider = (*Provider)(nil)
@@ -54,6 +57,7 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 		return
 	}
 	resp.DataSourceData = data
+	p.data.Store(data)
 }
 
 // DataSources lists the provider's data sources.

@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
 // ServiceInstancesDataSource is bkcmdb_service_instances: every service instance of the
@@ -115,16 +114,11 @@ func (d *ServiceInstancesDataSource) Read(ctx context.Context, req datasource.Re
 		return
 	}
 
-	ctx = d.data.logContext(ctx)
-	ctx = tflog.SetField(ctx, "bk_biz_id", bizID.ValueInt64())
-	ctx = tflog.SetField(ctx, "set_template_id", setTemplateID.ValueInt64())
-
-	list, err := d.data.client.ListServiceInstancesBySetTemplate(ctx, bizID.ValueInt64(), setTemplateID.ValueInt64())
-	if err != nil {
-		resp.Diagnostics.Append(errorDiagnostic(err))
+	list, failure := readServiceInstances(ctx, d.data, bizID.ValueInt64(), setTemplateID.ValueInt64())
+	if failure != nil {
+		resp.Diagnostics.Append(failure)
 		return
 	}
-	tflog.Debug(ctx, "read service instances", map[string]any{"count": list.Count, "instances": len(list.Instances)})
 
 	raw, err := serviceInstancesState(ctx, bizID.ValueInt64(), setTemplateID.ValueInt64(), list)
 	if err != nil {

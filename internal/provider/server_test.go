@@ -1,0 +1,183 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"math/big"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/cmdb"
+	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/emulator"
+)
+
+// servedProviderFactories serve the provider as main does, fast read included.
+var servedProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	TypeName: NewProtocol6Server("test"),
+}
+
+// TestAccServiceInstancesServed is TestAccServiceInstances through the server main serves,
+// whose read of bkcmdb_service_instances bypasses the framework.
+func TestAccServiceInstancesServed(t *testing.T) {
+	for _, gateway := range []string{"esb", "apigw"} {
+		t.Run(gateway, func(t *testing.T) {
+			clearProviderEnv(t)
+			data := emulator.SingleTemplate(3, 7, 1234, 42)
+			srv := emulator.NewTestServer(t, emulator.Options{Data: data})
+			resource.UnitTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: servedProviderFactories,
+				Steps: []resource.TestStep{{
+					Config: providerBlock(gateway, baseURLFor(srv, gateway), "page_size = 100", "parallelism = 3") + dataBlock(3, 7),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(1234)),
+						statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("bk_biz_id"), knownvalue.Int64Exact(3)),
+						statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("set_template_id"), knownvalue.Int64Exact(7)),
+						expectInstances{addr: dataAddr, want: data.Instances(3, 7)},
+					},
+				}, {
+					// An empty template: [] and total 0.
+					Config: providerBlock(gateway, baseURLFor(srv, gateway)) + dataBlock(3, 999),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(0)),
+						statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("instances"), knownvalue.ListExact([]knownvalue.Check{})),
+					},
+				}},
+			})
+		})
+	}
+}
+
+// TestStateMsgPack checks the hand-written msgpack against the state built as tftypes
+// values of the schema's type and encoded by terraform-plugin-go: the same bytes, and the
+// same value once decoded.
+func TestStateMsgPack(t *testing.T) {
+	long := strings.Repeat("é", 40_000) // 80,000 bytes: a str32
+	cases := map[string][]cmdb.ServiceInstance{
+		"none": {},
+		"one":  {{ID: 1, Name: "10.0.0.1_nginx", BizID: 3, ModuleID: 4, HostID: 5, Labels: nil}},
+		"edges": {
+			{ID: 1<<53 + 1, Name: "", BizID: 127, ModuleID: 128, HostID: 255, ServiceTemplateID: 0, Labels: map[string]string{}},
+			{ID: 256, Name: strings.Repeat("n", 31), BizID: 65535, ModuleID: 65536, HostID: math.MaxUint32, ServiceTemplateID: math.MaxUint32 + 1,
+				Labels: map[string]string{"env": "prod"}, Creator: strings.Repeat("c", 32), Modifier: strings.Repeat("m", 255),
+				CreateTime: strings.Repeat("t", 256), LastTime: "2024-01-02T03:04:05.123+08:00", SupplierAccount: "0"},
+			{ID: math.MaxInt64, Name: "名字_服务", BizID: -1, ModuleID: -32, HostID: -33, ServiceTemplateID: math.MinInt64,
+				Labels: map[string]string{"b": "2", "a": "1", "c": long, "": "empty key", "z" + strings.Repeat("k", 40): ""}, Creator: long},
+		},
+	}
+	many := make([]cmdb.ServiceInstance, 70_000) // array32 length
+	for i := range many {
+		many[i] = cmdb.ServiceInstance{ID: int64(i + 1), Name: "x", Labels: map[string]string{"i": "v"}}
+	}
+	cases["many"] = many
+
+	tt, err := stateTypes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, items := range cases {
+		t.Run(name, func(t *testing.T) {
+			list := &cmdb.ServiceInstanceList{Count: int64(len(items)), Instances: items}
+			got := appendServiceInstancesState(nil, 3, 70000, list)
+			if bound := stateSizeBound(list); len(got) > bound {
+				t.Errorf("state is %d bytes, above its bound %d", len(got), bound)
+			}
+			want := referenceState(tt, 3, 70000, list)
+			wantBytes, err := want.MarshalMsgPack(tt.state)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// terraform-plugin-go writes map keys in Go's map order, so the bytes can only be
+			// compared when no labels map has two keys.
+			ordered := true
+			for _, in := range items {
+				ordered = ordered && len(in.Labels) < 2
+			}
+			if ordered && !bytes.Equal(got, wantBytes) {
+				i := 0
+				for i < len(got) && i < len(wantBytes) && got[i] == wantBytes[i] {
+					i++
+				}
+				t.Errorf("msgpack differs from terraform-plugin-go's encoding (%d vs %d bytes) at byte %d: % x vs % x", len(got), len(wantBytes), i, got[max(0, i-8):min(len(got), i+8)], wantBytes[max(0, i-8):min(len(wantBytes), i+8)])
+			}
+			decoded, err := tftypes.ValueFromMsgPack(got, tt.state)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !decoded.Equal(want) {
+				diffs, _ := decoded.Diff(want)
+				t.Fatalf("decoded state differs: %v", diffs[:min(3, len(diffs))])
+			}
+		})
+	}
+}
+
+// referenceState builds the state the slow, obvious way, as tftypes values.
+func referenceState(t serviceInstancesTypes, bizID, setTemplateID int64, list *cmdb.ServiceInstanceList) tftypes.Value {
+	num := func(n int64) tftypes.Value { return tftypes.NewValue(tftypes.Number, new(big.Float).SetInt64(n)) }
+	str := func(s string) tftypes.Value { return tftypes.NewValue(tftypes.String, s) }
+	items := []tftypes.Value{}
+	for _, in := range list.Instances {
+		labels := map[string]tftypes.Value{}
+		for k, v := range in.Labels {
+			labels[k] = str(v)
+		}
+		items = append(items, tftypes.NewValue(t.instance, map[string]tftypes.Value{
+			"id": num(in.ID), "name": str(in.Name), "bk_biz_id": num(in.BizID), "bk_module_id": num(in.ModuleID),
+			"bk_host_id": num(in.HostID), "service_template_id": num(in.ServiceTemplateID),
+			"labels": tftypes.NewValue(t.labels, labels), "creator": str(in.Creator), "modifier": str(in.Modifier),
+			"create_time": str(in.CreateTime), "last_time": str(in.LastTime), "bk_supplier_account": str(in.SupplierAccount),
+		}))
+	}
+	return tftypes.NewValue(t.state, map[string]tftypes.Value{
+		"bk_biz_id": num(bizID), "set_template_id": num(setTemplateID), "total": num(list.Count),
+		"instances": tftypes.NewValue(t.list, items),
+	})
+}
+
+// TestServedReadFallsBack checks that reads the fast path does not take go to the
+// framework: before ConfigureProvider, and for another type name.
+func TestServedReadFallsBack(t *testing.T) {
+	ctx := context.Background()
+	s, err := NewProtocol6Server("test")()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tt, err := stateTypes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	config, err := tfprotov6.NewDynamicValue(tt.state, tftypes.NewValue(tt.state, map[string]tftypes.Value{
+		"bk_biz_id":       tftypes.NewValue(tftypes.Number, big.NewFloat(3)),
+		"set_template_id": tftypes.NewValue(tftypes.Number, big.NewFloat(7)),
+		"total":           tftypes.NewValue(tftypes.Number, nil),
+		"instances":       tftypes.NewValue(tt.list, nil),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := s.ReadDataSource(ctx, &tfprotov6.ReadDataSourceRequest{TypeName: serviceInstancesTypeName, Config: &config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Diagnostics) != 1 || resp.Diagnostics[0].Summary != "Provider not configured" {
+		t.Errorf("unconfigured read: got %v, want the framework's %q error", diagText(resp.Diagnostics), "Provider not configured")
+	}
+	resp, err = s.ReadDataSource(ctx, &tfprotov6.ReadDataSourceRequest{TypeName: "bkcmdb_nothing", Config: &config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasError(resp.Diagnostics) {
+		t.Errorf("unknown data source: got no error")
+	}
+}
