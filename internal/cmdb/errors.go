@@ -149,6 +149,9 @@ type WalkCounts struct {
 	Counts []int64
 	// Distinct is how many distinct ids the walk collected.
 	Distinct int
+	// Shifted is set when records moved between two page reads: a page's extra
+	// record was not the first record of the next page.
+	Shifted bool
 }
 
 // InconsistentError reports that the data kept changing during a read: no walk of
@@ -177,6 +180,9 @@ func (e *InconsistentError) Detail() string {
 			counts[j] = strconv.FormatInt(c, 10)
 		}
 		parts[i] = fmt.Sprintf("walk %d: count %s, %d distinct ids", i+1, strings.Join(counts, " then "), w.Distinct)
+		if w.Shifted {
+			parts[i] += ", records shifted between pages"
+		}
 	}
 	return strings.Join(parts, "; ")
 }

@@ -60,7 +60,12 @@ type walkSlot struct {
 // walk reads every page once. It returns a nil list with the counts it saw when
 // the pages do not make one consistent snapshot.
 func (c *Client) walk(ctx context.Context, bizID, setTemplateID int64) (*ServiceInstanceList, WalkCounts, error) {
-	limit := c.cfg.PageSize
+	// Page k starts at k*pageSize but asks for one record more: that record must come
+	// back as the first of page k+1. If it does not, records moved between the two
+	// reads (say one deleted before the boundary and one inserted after it, which
+	// leaves count unchanged) and the walk is not a snapshot.
+	pageSize := c.cfg.PageSize
+	limit := pageSize + 1
 	first, err := c.fetchPage(ctx, bizID, setTemplateID, 0, limit, make([]ServiceInstance, 0, limit))
 	if err != nil {
 		return nil, WalkCounts{}, err
@@ -68,8 +73,8 @@ func (c *Client) walk(ctx context.Context, bizID, setTemplateID int64) (*Service
 	count := first.count
 	wc := WalkCounts{Counts: []int64{count}}
 	pages := int64(1)
-	if int64(len(first.items)) >= int64(limit) {
-		pages = max(1, (count+int64(limit)-1)/int64(limit))
+	if len(first.items) > pageSize {
+		pages = max(1, (count+int64(pageSize)-1)/int64(pageSize))
 	}
 	if pages == 1 {
 		return c.settle(dedupe(first.items), count, &wc)
@@ -111,7 +116,7 @@ func (c *Client) walk(ctx context.Context, bizID, setTemplateID int64) (*Service
 				if k >= stop.Load() || wctx.Err() != nil {
 					return
 				}
-				p, err := c.fetchPage(wctx, bizID, setTemplateID, int(k*int64(limit)), limit, dstFor(k))
+				p, err := c.fetchPage(wctx, bizID, setTemplateID, int(k*int64(pageSize)), limit, dstFor(k))
 				if err != nil {
 					mu.Lock()
 					if firstErr == nil && !changed {
@@ -152,7 +157,28 @@ func (c *Client) walk(ctx context.Context, bizID, setTemplateID int64) (*Service
 	if changed {
 		return nil, wc, nil
 	}
-	return c.settle(dedupe(assemble(slots[:stop.Load()], buf, limit)), count, &wc)
+	slots = slots[:stop.Load()]
+	shifted := !overlapsMatch(slots, pageSize)
+	items := dedupe(assemble(slots, buf, limit))
+	if shifted {
+		wc.Distinct, wc.Shifted = len(items), true
+		return nil, wc, nil
+	}
+	return c.settle(items, count, &wc)
+}
+
+// overlapsMatch reports whether the extra record of every full page is the first
+// record of the page after it, and whether the last page is really the last.
+func overlapsMatch(slots []walkSlot, pageSize int) bool {
+	for k, s := range slots {
+		if len(s.items) <= pageSize {
+			continue // a short page: nothing follows it
+		}
+		if k+1 == len(slots) || len(slots[k+1].items) == 0 || slots[k+1].items[0].ID != s.items[pageSize].ID {
+			return false
+		}
+	}
+	return true
 }
 
 // settle checks the consistency rule: every page reported the same count and the

@@ -99,6 +99,22 @@ func TestWalkDataChanges(t *testing.T) {
 				m.Delete(5)
 			}
 		}},
+		// A balanced change leaves count as it was: only the overlap record of each
+		// page shows that the records after the deleted one moved back by one.
+		{"delete before the boundary, insert after it", func(p emulator.PageRequest, m *emulator.Mutator) {
+			if p.N == 2 {
+				m.Delete(5)
+				m.Insert(testBiz, testTpl, emulator.Instance{})
+			}
+		}},
+		{"delete two, insert two, across pages", func(p emulator.PageRequest, m *emulator.Mutator) {
+			if p.N == 3 {
+				m.Delete(50)
+				m.Delete(150)
+				m.Insert(testBiz, testTpl, emulator.Instance{})
+				m.Insert(testBiz, testTpl, emulator.Instance{})
+			}
+		}},
 		{"delete then insert in later pages", func(p emulator.PageRequest, m *emulator.Mutator) {
 			switch p.N {
 			case 2:
@@ -169,6 +185,32 @@ func TestWalkInconsistentAfterMaxWalks(t *testing.T) {
 	}
 	if !IsRetryable(err) {
 		t.Error("IsRetryable(inconsistent) = false")
+	}
+}
+
+// Balanced changes on every walk (count never moves) are caught by the page overlap
+// and end in the inconsistent error, never in a list with a gap.
+func TestWalkShiftedEveryWalk(t *testing.T) {
+	s := newEmulator(t, 250)
+	next := int64(10)
+	s.OnPage(func(p emulator.PageRequest, m *emulator.Mutator) {
+		if p.Start == 100 { // before the second page: one record of page 1 goes, one is added at the end
+			m.Delete(next)
+			next++
+			m.Insert(testBiz, testTpl, emulator.Instance{})
+		}
+	})
+	c, _ := newTestClient(t, s, GatewayESB, func(c *Config) { c.PageSize = 100; c.Parallelism = 1 })
+	got, err := list(t, c)
+	var ie *InconsistentError
+	if !errors.As(err, &ie) {
+		t.Fatalf("got %v instances and error %v, want *InconsistentError", got, err)
+	}
+	if len(ie.Walks) != MaxWalks {
+		t.Errorf("%d walks, want %d", len(ie.Walks), MaxWalks)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "walk 1: count 250, 251 distinct ids, records shifted between pages") {
+		t.Errorf("error %q does not give the counts and the shift", msg)
 	}
 }
 

@@ -45,7 +45,7 @@ func TestWireESBBodyAuth(t *testing.T) {
 	want := map[string]any{
 		"bk_app_code": emulator.DefaultAppCode, "bk_app_secret": emulator.DefaultAppSecret, "bk_username": "admin",
 		"bk_biz_id": float64(testBiz), "set_template_id": float64(testTpl),
-		"page": map[string]any{"start": float64(0), "limit": float64(DefaultPageSize)},
+		"page": map[string]any{"start": float64(0), "limit": float64(DefaultPageSize + 1)},
 	}
 	if !jsonEqual(body, want) {
 		t.Errorf("body = %v, want %v", body, want)
@@ -76,7 +76,7 @@ func TestWireAPIGWHeaderAuth(t *testing.T) {
 		t.Errorf("X-Bkapi-Authorization = %v, want %v", auth, wantAuth)
 	}
 	body := decodeBody(t, r.Body)
-	wantBody := map[string]any{"set_template_id": float64(testTpl), "page": map[string]any{"start": float64(0), "limit": float64(DefaultPageSize)}}
+	wantBody := map[string]any{"set_template_id": float64(testTpl), "page": map[string]any{"start": float64(0), "limit": float64(DefaultPageSize + 1)}}
 	if !jsonEqual(body, wantBody) {
 		t.Errorf("body = %v, want %v", body, wantBody)
 	}
@@ -172,7 +172,8 @@ func TestWireHeaders(t *testing.T) {
 	}
 }
 
-// Contract: start 0, then start += page_size, limit page_size; count gives the total.
+// Contract: start 0, then start += page_size; count gives the total. Each request asks
+// for page_size+1 records: the extra one overlaps the next page (see TestWalkDataChanges).
 func TestWirePagingSequence(t *testing.T) {
 	for _, par := range []int{1, 4, 16} {
 		t.Run("parallelism "+strconv.Itoa(par), func(t *testing.T) {
@@ -187,8 +188,8 @@ func TestWirePagingSequence(t *testing.T) {
 			var starts []int
 			for i, r := range reqs {
 				p := decodeBody(t, r.Body)["page"].(map[string]any)
-				if p["limit"].(float64) != 100 {
-					t.Errorf("limit = %v, want 100", p["limit"])
+				if p["limit"].(float64) != 101 {
+					t.Errorf("limit = %v, want 101 (page_size and the overlap record)", p["limit"])
 				}
 				starts = append(starts, int(p["start"].(float64)))
 				if i == 0 && starts[0] != 0 {
