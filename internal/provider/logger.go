@@ -15,9 +15,22 @@ type tflogAdapter struct{}
 var _ cmdb.Logger = tflogAdapter{}
 
 func (tflogAdapter) Debug(ctx context.Context, msg string, fields map[string]any) {
-	tflog.Debug(ctx, msg, fields)
+	tflog.Debug(ownFields(ctx, fields), msg, fields)
 }
 
 func (tflogAdapter) Warn(ctx context.Context, msg string, fields map[string]any) {
-	tflog.Warn(ctx, msg, fields)
+	tflog.Warn(ownFields(ctx, fields), msg, fields)
+}
+
+// ownFields returns ctx with a private copy of its logger's fields. tflog's masking
+// rewrites the fields of the context's logger in place (hashicorp/terraform-plugin-log
+// #246), and the client logs from several page workers at once through one context:
+// without a copy per call that is a "concurrent map writes" crash of the provider.
+// tflog.SetField copies the fields; setting one of the call's own fields leaves the
+// log line as it was.
+func ownFields(ctx context.Context, fields map[string]any) context.Context {
+	for k, v := range fields {
+		return tflog.SetField(ctx, k, v)
+	}
+	return tflog.SetField(ctx, "component", "cmdb")
 }
