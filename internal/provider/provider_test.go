@@ -12,9 +12,15 @@ import (
 	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/emulator"
 )
 
-// protoV6ProviderFactories serves the provider in-process to the real terraform CLI that
-// terraform-plugin-testing runs.
+// protoV6ProviderFactories serve the provider in-process to the real terraform CLI that
+// terraform-plugin-testing runs, exactly as main serves it (the fast read included).
 var protoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	TypeName: NewProtocol6Server("test"),
+}
+
+// frameworkProviderFactories serve the plain framework server, whose read of
+// bkcmdb_service_instances is the fallback path of NewProtocol6Server.
+var frameworkProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
 	TypeName: providerserver.NewProtocol6WithError(New("test")()),
 }
 

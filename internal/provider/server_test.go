@@ -19,21 +19,19 @@ import (
 	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/emulator"
 )
 
-// servedProviderFactories serve the provider as main does, fast read included.
-var servedProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	TypeName: NewProtocol6Server("test"),
-}
+// servedProviderFactories are the factories of the server main serves.
+var servedProviderFactories = protoV6ProviderFactories
 
-// TestAccServiceInstancesServed is TestAccServiceInstances through the server main serves,
-// whose read of bkcmdb_service_instances bypasses the framework.
-func TestAccServiceInstancesServed(t *testing.T) {
+// TestAccServiceInstancesFrameworkRead is TestAccServiceInstances through the framework's
+// own read (the fallback of NewProtocol6Server): both paths give the same state.
+func TestAccServiceInstancesFrameworkRead(t *testing.T) {
 	for _, gateway := range []string{"esb", "apigw"} {
 		t.Run(gateway, func(t *testing.T) {
 			clearProviderEnv(t)
 			data := emulator.SingleTemplate(3, 7, 1234, 42)
 			srv := emulator.NewTestServer(t, emulator.Options{Data: data})
 			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: servedProviderFactories,
+				ProtoV6ProviderFactories: frameworkProviderFactories,
 				Steps: []resource.TestStep{{
 					Config: providerBlock(gateway, baseURLFor(srv, gateway), "page_size = 100", "parallelism = 3") + dataBlock(3, 7),
 					ConfigStateChecks: []statecheck.StateCheck{
