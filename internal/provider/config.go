@@ -138,7 +138,9 @@ func providerSchema() schema.Schema {
 			},
 			"page_size": schema.Int64Attribute{
 				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("Items per request, 1 to %d. Defaults to `%d`.", cmdb.MaxPageSize, cmdb.DefaultPageSize),
+				MarkdownDescription: fmt.Sprintf("Records per page, 1 to %d: page *k* starts at *k* × `page_size`. "+
+					"Each request asks for one record more (`limit` = `page_size` + 1): that record must open the next page, "+
+					"which proves no record moved between the two reads. Defaults to `%d`.", cmdb.MaxPageSize, cmdb.DefaultPageSize),
 				Validators:          []validator.Int64{int64validator.Between(1, cmdb.MaxPageSize)},
 			},
 			"parallelism": schema.Int64Attribute{
