@@ -145,11 +145,22 @@ func validateConfig(cfg Config) (string, error) {
 		if !validHeaderName(k) {
 			return "", fmt.Errorf("headers: %q is not a valid header name", k)
 		}
-		if strings.ContainsAny(v, "\r\n\x00") {
-			return "", fmt.Errorf("headers: the value of %q holds a line break or NUL", k)
+		if !validHeaderValue(v) {
+			return "", fmt.Errorf("headers: the value of %q holds a line break or another control character", k)
 		}
 	}
 	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// validHeaderValue is net/http's rule for a header value: no control character but a
+// tab. net/http refuses to send any other, at every attempt.
+func validHeaderValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func validHeaderName(s string) bool {

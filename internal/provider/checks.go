@@ -111,8 +111,9 @@ func checkHeader(name, value string) error {
 			return fmt.Errorf("%q is set by the provider and cannot be overridden", reserved)
 		}
 	}
-	if strings.ContainsAny(value, "\r\n\x00") {
-		return fmt.Errorf("the value of %q must not contain line breaks", name)
+	// net/http sends no control character but a tab in a value (it refuses the request).
+	if strings.IndexFunc(value, func(r rune) bool { return (r < ' ' && r != '\t') || r == 0x7f }) >= 0 {
+		return fmt.Errorf("the value of %q must not contain line breaks or other control characters", name)
 	}
 	return nil
 }
