@@ -422,30 +422,28 @@ func sameIDs(a, b []emulator.Instance) bool {
 }
 
 // TestAccFaultsLoad16DataSources: one configuration with 16 bkcmdb_service_instances
-// data sources, 8 through each gateway, against an emulator limited to 50 requests per
-// second that answers HTTP 429 + 1642903 + Retry-After (gateway) or 1306429 (ESB) beyond
-// it: every read succeeds with exact data. Small pages make each read several requests,
-// so that 16 reads at once exceed the limit's burst of 50 many times over.
+// data sources against an emulator limited to 50 requests per second that answers HTTP
+// 429 + 1642903 + Retry-After beyond it (the API gateway): every read succeeds with exact
+// data. Small pages make each read several requests, so that 16 reads at once exceed the
+// limit's burst of 50 many times over.
+//
+// One provider configuration only: terraform-plugin-testing serves every configuration
+// of a provider from one in-process server, so two aliases would share (and race on) its
+// configured client, which a real terraform run, one plugin process per configuration,
+// never does. ESB's 1306429 is retried in TestAccFaultsRetriedThenExact.
 func TestAccFaultsLoad16DataSources(t *testing.T) {
 	clearProviderEnv(t)
 	const biz, tpl, n = 3, 7, 30
 	data := emulator.SingleTemplate(biz, tpl, n, 77)
 	srv := emulator.NewTestServer(t, emulator.Options{Data: data, RateLimit: 50, Latency: 20 * time.Millisecond})
 	var config strings.Builder
-	config.WriteString(faultProvider("esb", srv.URL(), "page_size = 5", "parallelism = 4", "max_retries = 20",
+	config.WriteString(faultProvider("apigw", srv.APIGWURL(), "page_size = 5", "parallelism = 4", "max_retries = 20",
 		`retry_wait_min = "20ms"`, `retry_wait_max = "300ms"`))
-	config.WriteString(strings.Replace(faultProvider("apigw", srv.APIGWURL(), "page_size = 5", "parallelism = 4", "max_retries = 20",
-		`retry_wait_min = "20ms"`, `retry_wait_max = "300ms"`), `provider "bkcmdb" {`, `provider "bkcmdb" {
-  alias = "gw"`, 1))
 	var checks []statecheck.StateCheck
 	want := data.Instances(biz, tpl)
 	for i := range 16 {
 		name := fmt.Sprintf("load%02d", i)
-		provider := ""
-		if i%2 == 1 {
-			provider = "\n  provider = bkcmdb.gw"
-		}
-		fmt.Fprintf(&config, "\ndata \"bkcmdb_service_instances\" %q {%s\n  bk_biz_id       = %d\n  set_template_id = %d\n}\n", name, provider, biz, tpl)
+		fmt.Fprintf(&config, "\ndata \"bkcmdb_service_instances\" %q {\n  bk_biz_id       = %d\n  set_template_id = %d\n}\n", name, biz, tpl)
 		addr := "data.bkcmdb_service_instances." + name
 		checks = append(checks,
 			statecheck.ExpectKnownValue(addr, tfjsonpath.New("total"), knownvalue.Int64Exact(n)),
@@ -456,22 +454,14 @@ func TestAccFaultsLoad16DataSources(t *testing.T) {
 		ProtoV6ProviderFactories: servedProviderFactories,
 		Steps:                    []resource.TestStep{{Config: config.String(), ConfigStateChecks: checks}},
 	})
-	limited, served := map[string]int{}, map[string]int{}
+	limited := 0
 	for _, r := range srv.Requests() {
-		served[r.Gateway]++
-		if r.Code == 1642903 && r.Status == 429 || r.Code == 1306429 {
-			limited[r.Gateway]++
+		if r.Status == 429 && r.Code == 1642903 {
+			limited++
 		}
 	}
-	t.Logf("%d requests in %s; rate-limited answers: %v", srv.RequestCount(), time.Since(start).Round(time.Millisecond), limited)
-	// Which gateway's reads meet the empty bucket depends on the order terraform reads
-	// them in; that the limit was hit at all is what makes this a load test.
-	if limited["esb"]+limited["apigw"] == 0 {
-		t.Error("no rate-limited answer: the load did not exceed the limit")
-	}
-	for _, gw := range []string{"esb", "apigw"} {
-		if served[gw] == 0 {
-			t.Errorf("no request through %s", gw)
-		}
+	t.Logf("%d requests in %s, %d answered 429", srv.RequestCount(), time.Since(start).Round(time.Millisecond), limited)
+	if limited == 0 {
+		t.Error("no 429: the load did not exceed the limit")
 	}
 }
