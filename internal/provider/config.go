@@ -137,11 +137,11 @@ func providerSchema() schema.Schema {
 				Validators: []validator.String{checkedString(wantDuration, "", checkPositiveDuration)},
 			},
 			"page_size": schema.Int64Attribute{
-				Optional:            true,
+				Optional: true,
 				MarkdownDescription: fmt.Sprintf("Records per page, 1 to %d: page *k* starts at *k* × `page_size`. "+
 					"Each request asks for one record more (`limit` = `page_size` + 1): that record must open the next page, "+
 					"which proves no record moved between the two reads. Defaults to `%d`.", cmdb.MaxPageSize, cmdb.DefaultPageSize),
-				Validators:          []validator.Int64{int64validator.Between(1, cmdb.MaxPageSize)},
+				Validators: []validator.Int64{int64validator.Between(1, cmdb.MaxPageSize)},
 			},
 			"parallelism": schema.Int64Attribute{
 				Optional: true,

@@ -63,10 +63,10 @@ func hintFor(e *cmdb.APIError) string {
 			"insecure_skip_verify is for labs only."
 	case e.StatusCode == 404:
 		return wrongPathHint
-	case e.ContentType != "" && !strings.Contains(e.ContentType, "json"):
-		return "The server did not answer with JSON: base_url may point at a login page, a proxy or the wrong gateway."
 	case e.Retryable:
 		return "The request kept failing after its retries. Check that the CMDB is reachable; raise request_timeout or max_retries for a slow gateway."
+	case e.ContentType != "" && !strings.Contains(e.ContentType, "json"):
+		return "The server did not answer with JSON: base_url may point at a login page, a proxy or the wrong gateway."
 	}
 	return ""
 }

@@ -1,7 +1,7 @@
 package provider
 
 // The fault suite where the user sees it: the real terraform CLI (terraform-plugin-testing)
-// runs the server main serves (servedProviderFactories) against the CMDB emulator, which
+// runs the server main serves (protoV6ProviderFactories) against the CMDB emulator, which
 // injects the faults. The client-level suite (internal/cmdb: retry_test.go, walk_test.go,
 // errors_test.go, faults_test.go) covers every class in detail; these tests prove that
 // what reaches the user is exact data or the contract's one diagnostic.
@@ -137,7 +137,7 @@ func TestAccFaultsRetriedThenExact(t *testing.T) {
 			srv := emulator.NewTestServer(t, emulator.Options{Data: data, Log: log.add})
 			srv.Inject(tc.faults...)
 			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: servedProviderFactories,
+				ProtoV6ProviderFactories: protoV6ProviderFactories,
 				Steps: []resource.TestStep{{
 					Config: faultProvider(tc.gateway, baseURLFor(srv, tc.gateway), "page_size = 50", "parallelism = 2",
 						`request_timeout = "500ms"`, "max_retries = 3", `retry_wait_max = "2s"`) + dataBlock(3, 7),
@@ -240,7 +240,7 @@ func TestAccFaultsNotRetried(t *testing.T) {
 			f.Times = 5 // a retry would be served the same fault, and counted
 			srv.Inject(f)
 			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: servedProviderFactories,
+				ProtoV6ProviderFactories: protoV6ProviderFactories,
 				Steps: []resource.TestStep{{
 					Config:      faultProvider(tc.gateway, baseURLFor(srv, tc.gateway), "max_retries = 4") + dataBlock(3, 7),
 					ExpectError: tc.want,
@@ -262,7 +262,7 @@ func TestAccFaultsLoginPageSnippetCut(t *testing.T) {
 	page := "<html><body>" + strings.Repeat("a", 188) + "TAIL-PAST-200</body></html>"
 	srv.Inject(emulator.Fault{Body: page, Times: 2})
 	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: servedProviderFactories,
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: faultProvider("esb", srv.URL(), "max_retries = 0") + dataBlock(3, 7),
 			// The quoted snippet closes right after the 188 a's: the tail is not shown.
@@ -280,7 +280,7 @@ func TestAccFaultsRetriesBounded(t *testing.T) {
 	srv.Inject(emulator.Fault{Status: 503, Header: map[string]string{"Retry-After": "3600", "X-Bkapi-Request-Id": "gw-503"}, Times: 1000})
 	start := time.Now()
 	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: servedProviderFactories,
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: faultProvider("apigw", srv.APIGWURL(), "max_retries = 3", `retry_wait_min = "50ms"`, `retry_wait_max = "200ms"`) + dataBlock(3, 7),
 			ExpectError: diagPattern("list_service_instance_by_set_template failed: HTTP 503", "HTTP status: 503",
@@ -343,7 +343,7 @@ func TestAccFaultsDataChangesBetweenPages(t *testing.T) {
 			srv.Inject(tc.faults...)
 			before := srv.Instances(biz, tpl)
 			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: servedProviderFactories,
+				ProtoV6ProviderFactories: protoV6ProviderFactories,
 				Steps: []resource.TestStep{{
 					Config: faultProvider("esb", srv.URL(), "page_size = 40", "parallelism = 1") + dataBlock(biz, tpl),
 					ConfigStateChecks: []statecheck.StateCheck{
@@ -398,7 +398,7 @@ func TestAccFaultsDataChangesBetweenPages(t *testing.T) {
 			srv := emulator.NewTestServer(t, emulator.Options{Data: emulator.SingleTemplate(biz, tpl, 120, 9)})
 			srv.OnPage(tc.hook)
 			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: servedProviderFactories,
+				ProtoV6ProviderFactories: protoV6ProviderFactories,
 				Steps: []resource.TestStep{{
 					Config:      faultProvider("esb", srv.URL(), "page_size = 40", "parallelism = 1") + dataBlock(biz, tpl),
 					ExpectError: tc.want,
@@ -451,7 +451,7 @@ func TestAccFaultsLoad16DataSources(t *testing.T) {
 	}
 	start := time.Now()
 	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: servedProviderFactories,
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps:                    []resource.TestStep{{Config: config.String(), ConfigStateChecks: checks}},
 	})
 	limited := 0

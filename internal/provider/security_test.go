@@ -325,7 +325,7 @@ func TestAccTLS(t *testing.T) {
 
 	t.Run("ca_cert_pem", func(t *testing.T) {
 		resource.UnitTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: servedProviderFactories,
+			ProtoV6ProviderFactories: protoV6ProviderFactories,
 			Steps: []resource.TestStep{{
 				Config:            faultProvider("apigw", srv.APIGWURL(), fmt.Sprintf("ca_cert_pem = %q", caPEM)) + dataBlock(3, 7),
 				ConfigStateChecks: exact,
@@ -336,7 +336,7 @@ func TestAccTLS(t *testing.T) {
 		srv.ResetRequests()
 		start := time.Now()
 		resource.UnitTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: servedProviderFactories,
+			ProtoV6ProviderFactories: protoV6ProviderFactories,
 			Steps: []resource.TestStep{{
 				// Retries would wait 2 s each: four of them would show in the time taken.
 				Config: faultProvider("esb", srv.URL(), fmt.Sprintf("ca_cert_pem = %q", otherCA), "max_retries = 4",
@@ -354,7 +354,7 @@ func TestAccTLS(t *testing.T) {
 	})
 	t.Run("insecure_skip_verify", func(t *testing.T) {
 		resource.UnitTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: servedProviderFactories,
+			ProtoV6ProviderFactories: protoV6ProviderFactories,
 			Steps: []resource.TestStep{{
 				Config:            faultProvider("esb", srv.URL(), "insecure_skip_verify = true") + dataBlock(3, 7),
 				ConfigStateChecks: exact,
@@ -472,7 +472,7 @@ func TestAccProxy(t *testing.T) {
 		t.Setenv("HTTPS_PROXY", proxyURL)
 		t.Setenv("NO_PROXY", "example.com")
 		resource.UnitTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: servedProviderFactories,
+			ProtoV6ProviderFactories: protoV6ProviderFactories,
 			Steps: []resource.TestStep{{
 				// The emulator's certificate names 127.0.0.1, not cmdb.test.
 				Config:            faultProvider("apigw", "https://cmdb.test:"+port+srv.StagePrefix(), "insecure_skip_verify = true", "page_size = 10") + dataBlock(3, 7),
@@ -492,7 +492,7 @@ func TestAccProxy(t *testing.T) {
 		proxy, proxyURL := newForwardProxy(t, srv.Addr(), "cmdb.test:"+port)
 		t.Setenv("HTTP_PROXY", proxyURL)
 		resource.UnitTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: servedProviderFactories,
+			ProtoV6ProviderFactories: protoV6ProviderFactories,
 			Steps: []resource.TestStep{{
 				Config:            faultProvider("esb", "http://cmdb.test:"+port, "page_size = 10") + dataBlock(3, 7),
 				ConfigStateChecks: exact,
@@ -509,7 +509,7 @@ func TestAccProxy(t *testing.T) {
 		t.Setenv("HTTPS_PROXY", proxyURL)
 		t.Setenv("NO_PROXY", "example.com, .test")
 		resource.UnitTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: servedProviderFactories,
+			ProtoV6ProviderFactories: protoV6ProviderFactories,
 			Steps: []resource.TestStep{{
 				Config: faultProvider("apigw", "https://cmdb.test:"+port+srv.StagePrefix(), "insecure_skip_verify = true", "max_retries = 0") + dataBlock(3, 7),
 				// Sent directly, the request needs a name that does not resolve.
@@ -538,7 +538,7 @@ func TestAccHeadersCannotOverrideReserved(t *testing.T) {
 	} {
 		t.Run(tc.header, func(t *testing.T) {
 			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: servedProviderFactories,
+				ProtoV6ProviderFactories: protoV6ProviderFactories,
 				Steps: []resource.TestStep{{
 					Config:      faultProvider("apigw", srv.APIGWURL(), fmt.Sprintf(`headers = { %q = "x", "X-Bk-Tenant-Id" = "t" }`, tc.header)) + dataBlock(3, 7),
 					PlanOnly:    true,

@@ -19,9 +19,6 @@ import (
 	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/emulator"
 )
 
-// servedProviderFactories are the factories of the server main serves.
-var servedProviderFactories = protoV6ProviderFactories
-
 // TestAccServiceInstancesFrameworkRead is TestAccServiceInstances through the framework's
 // own read (the fallback of NewProtocol6Server): both paths give the same state.
 func TestAccServiceInstancesFrameworkRead(t *testing.T) {
