@@ -301,8 +301,8 @@ func plan(tf, cliConfig, dir string, n int) (result, error) {
 				maxProvider = max(maxProvider, p.hwmKB)
 			}
 		}
-		if int64(ru.Maxrss) > maxProvider {
-			res.tfKB = max(res.tfKB, int64(ru.Maxrss))
+		if ru.Maxrss > maxProvider {
+			res.tfKB = max(res.tfKB, ru.Maxrss)
 		}
 	}
 	if res.providerCnt == 0 {

@@ -218,7 +218,7 @@ type credentialFields struct {
 
 func (c *Client) credentialsJSON() []byte {
 	cr := c.cfg.Credentials
-	b, _ := json.Marshal(credentialFields{AppCode: cr.AppCode, AppSecret: cr.AppSecret, Username: cr.Username, Token: cr.Token})
+	b, _ := json.Marshal(credentialFields(cr))
 	return b
 }
 
@@ -251,7 +251,7 @@ func (c *Client) listRequest(bizID, setTemplateID int64, start, limit int) (stri
 		u = c.base + esbListPath
 		cr := c.cfg.Credentials
 		body = esbListBody{
-			credentialFields: credentialFields{AppCode: cr.AppCode, AppSecret: cr.AppSecret, Username: cr.Username, Token: cr.Token},
+			credentialFields: credentialFields(cr),
 			BizID:            bizID, SetTemplateID: setTemplateID, Page: p,
 		}
 	}

@@ -53,7 +53,7 @@ var (
 // capacity bounds what is decoded in place) and closes its body. A failure is an
 // *APIError whose Retryable field follows the contract.
 func (c *Client) readPage(resp *http.Response, dst []ServiceInstance) (page, *APIError) {
-	buf := bufPool.Get().(*bytes.Buffer)
+	buf := bufPool.Get().(*bytes.Buffer) //nolint:forcetypeassert // the pool's New makes *bytes.Buffer only
 	buf.Reset()
 	defer func() {
 		if buf.Cap() <= 4<<20 { // don't keep unusually large buffers alive
@@ -126,7 +126,7 @@ func (c *Client) readPage(resp *http.Response, dst []ServiceInstance) (page, *AP
 	// HTTP 200: decode the envelope with its records in one pass, straight into
 	// dst's backing array.
 	clear(dst[:cap(dst)])
-	dec := decoderPool.Get().(*pageDecoder)
+	dec := decoderPool.Get().(*pageDecoder) //nolint:forcetypeassert // the pool's New makes *pageDecoder only
 	env, err := dec.decodeEnvelope(body, dst)
 	if cap(dec.arena) <= 4<<20 { // don't keep unusually large arenas alive
 		decoderPool.Put(dec)

@@ -2,7 +2,6 @@ package cmdb
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -591,8 +590,11 @@ func (d *pageDecoder) intValue(p *int64, field string) (bool, error) {
 	lit := d.data[start:d.pos]
 	n, err := strconv.ParseInt(string(lit), 10, 64)
 	if err != nil {
+		// Like encoding/json, a number that is no int64 is a type error, reported
+		// once the whole body has been checked; decoding goes on.
 		d.setTypeErr(field, "number "+string(lit), "int64")
-		return true, nil
+		return true, nil //nolint:nilerr // recorded by setTypeErr above
+
 	}
 	*p = n
 	return true, nil
@@ -886,9 +888,4 @@ func (d *pageDecoder) skipValue(depth int) error {
 		return d.number()
 	}
 	return d.syntaxErr("looking for beginning of value")
-}
-
-// isTruncated tells a body that ends mid-value from one that is complete but wrong.
-func isTruncated(err error) bool {
-	return errors.Is(err, io.ErrUnexpectedEOF)
 }

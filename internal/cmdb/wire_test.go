@@ -195,11 +195,11 @@ func TestWirePagingSequence(t *testing.T) {
 			reqs := requests(t, s)
 			var starts []int
 			for _, r := range reqs {
-				p := decodeBody(t, r.Body)["page"].(map[string]any)
-				if p["limit"].(float64) != 101 {
-					t.Errorf("limit = %v, want 101 (page_size and the overlap record)", p["limit"])
+				p := pageOf(t, r)
+				if p.Limit != 101 {
+					t.Errorf("limit = %d, want 101 (page_size and the overlap record)", p.Limit)
 				}
-				starts = append(starts, int(p["start"].(float64)))
+				starts = append(starts, p.Start)
 			}
 			if firstStart != 0 {
 				t.Errorf("first request start = %d, want 0 (page 1 first, to learn count)", firstStart)
@@ -256,6 +256,24 @@ func startOf(r emulator.RecordedRequest) int {
 		return -1
 	}
 	return b.Page.Start
+}
+
+// pageParams is the page object of a request body.
+type pageParams struct {
+	Start int `json:"start"`
+	Limit int `json:"limit"`
+}
+
+// pageOf decodes the page object of a recorded request, failing the test without one.
+func pageOf(t testing.TB, r emulator.RecordedRequest) pageParams {
+	t.Helper()
+	var b struct {
+		Page *pageParams `json:"page"`
+	}
+	if err := json.Unmarshal(r.Body, &b); err != nil || b.Page == nil {
+		t.Fatalf("request body %s has no page object (%v)", r.Body, err)
+	}
+	return *b.Page
 }
 
 func jsonEqual(a, b map[string]any) bool {

@@ -153,7 +153,7 @@ func (s *Server) faultResponse(ex *exchange, f *Fault) *response {
 			}
 		}
 		if code != 0 {
-			return s.gatewayError(ex, status, code, msg)
+			return s.gatewayError(status, code, msg)
 		}
 		resp := &response{status: status, header: http.Header{}, body: htmlPage(status)}
 		resp.header.Set("Content-Type", "text/html")
@@ -238,13 +238,16 @@ func (s *Server) dropMidBody(w http.ResponseWriter, resp *response) bool {
 	return true
 }
 
+// writeRawResponse writes a response by hand on a hijacked connection. A bufio.Writer
+// keeps its first error and returns it from every later call, so only Flush's matters;
+// the connection is dropped on purpose right after, so even that one is not acted on.
 func writeRawResponse(bw *bufio.Writer, resp *response, contentLength int, body []byte) {
-	bw.WriteString("HTTP/1.1 " + strconv.Itoa(resp.status) + " " + http.StatusText(resp.status) + "\r\n")
+	_, _ = bw.WriteString("HTTP/1.1 " + strconv.Itoa(resp.status) + " " + http.StatusText(resp.status) + "\r\n")
 	h := resp.header.Clone()
 	h.Set("Content-Length", strconv.Itoa(contentLength))
 	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
 	_ = h.Write(bw)
-	bw.WriteString("\r\n")
-	bw.Write(body)
+	_, _ = bw.WriteString("\r\n")
+	_, _ = bw.Write(body)
 	_ = bw.Flush()
 }

@@ -55,7 +55,7 @@ func TestFaultAnswers(t *testing.T) {
 			s.Inject(tc.fault)
 			var r reply
 			if tc.gateway == GatewayESB {
-				r = postESB(t, s, esbFields(testBiz, testTemplate, 0, 10), nil)
+				r = postESB(t, s, esbFields(testBiz, testTemplate, 0, 10))
 			} else {
 				r = postGW(t, s, "2", gwBody(testTemplate, 0, 10), nil)
 			}
@@ -118,7 +118,7 @@ func TestFaultQueue(t *testing.T) {
 	for i, st := range steps {
 		var r reply
 		if st.gateway == GatewayESB {
-			r = postESB(t, s, esbFields(testBiz, testTemplate, st.start, 10), nil)
+			r = postESB(t, s, esbFields(testBiz, testTemplate, st.start, 10))
 		} else {
 			r = postGW(t, s, "2", gwBody(testTemplate, st.start, 10), nil)
 		}
@@ -259,12 +259,11 @@ func TestFaultDelay(t *testing.T) {
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "POST", s.APIGWURL()+APIGWResourcePrefix+"2", bytes.NewReader(gwBody(testTemplate, 0, 1)))
 	req.Header.Set("X-Bkapi-Authorization", gwAuth)
-	began := time.Now()
 	_, err := testClient.Do(req)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("error %v, want a timeout", err)
 	}
-	began = time.Now()
+	began := time.Now()
 	fetch(t, s, GatewayAPIGW, testBiz, testTemplate, 0, 1)
 	if took := time.Since(began); took > time.Second {
 		t.Fatalf("next request took %v", took)

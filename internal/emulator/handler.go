@@ -127,7 +127,7 @@ func (s *Server) answer(ex *exchange, extraItems int) *response {
 	case GatewayAPIGW:
 		return s.answerAPIGW(ex, extraItems)
 	}
-	return s.gatewayError(ex, http.StatusNotFound, CodeGWNotFound, codeMessage(CodeGWNotFound, ex.lang))
+	return s.gatewayError(http.StatusNotFound, CodeGWNotFound, codeMessage(CodeGWNotFound, ex.lang))
 }
 
 func (s *Server) answerESB(ex *exchange, extraItems int) *response {
@@ -202,25 +202,25 @@ func (s *Server) answerAPIGW(ex *exchange, extraItems int) *response {
 	bizText, found := strings.CutPrefix(rest, APIGWResourcePrefix)
 	bizText = strings.TrimSuffix(bizText, "/")
 	if !found || bizText == "" || strings.Contains(bizText, "/") || ex.r.Method != http.MethodPost {
-		return s.gatewayError(ex, http.StatusNotFound, CodeGWNotFound, codeMessage(CodeGWNotFound, ex.lang))
+		return s.gatewayError(http.StatusNotFound, CodeGWNotFound, codeMessage(CodeGWNotFound, ex.lang))
 	}
 	query := ex.r.URL.Query()
 	for _, name := range credentialParams {
 		if query.Has(name) {
-			return s.gatewayError(ex, http.StatusBadRequest, CodeGWBadAppCredentials, msgGWAuthInQuery.in(ex.lang))
+			return s.gatewayError(http.StatusBadRequest, CodeGWBadAppCredentials, msgGWAuthInQuery.in(ex.lang))
 		}
 	}
 	authHeader := ex.r.Header.Get("X-Bkapi-Authorization")
 	var auth map[string]any
 	if authHeader == "" || json.Unmarshal([]byte(authHeader), &auth) != nil || auth == nil {
-		return s.gatewayError(ex, http.StatusBadRequest, CodeGWBadAppCredentials, msgGWNoAuthHeader.in(ex.lang))
+		return s.gatewayError(http.StatusBadRequest, CodeGWBadAppCredentials, msgGWNoAuthHeader.in(ex.lang))
 	}
 	text := func(key string) string { v, _ := auth[key].(string); return v }
 	if text("bk_app_code") != s.opts.AppCode || text("bk_app_secret") != s.opts.AppSecret {
-		return s.gatewayError(ex, http.StatusBadRequest, CodeGWBadAppCredentials, codeMessage(CodeGWBadAppCredentials, ex.lang))
+		return s.gatewayError(http.StatusBadRequest, CodeGWBadAppCredentials, codeMessage(CodeGWBadAppCredentials, ex.lang))
 	}
 	if msg, ok := s.checkUser(text("bk_token"), text("bk_username")); !ok {
-		return s.gatewayError(ex, http.StatusBadRequest, CodeGWBadAppCredentials, msg.in(ex.lang))
+		return s.gatewayError(http.StatusBadRequest, CodeGWBadAppCredentials, msg.in(ex.lang))
 	}
 	bizID, err := strconv.ParseInt(bizText, 10, 64)
 	if err != nil {
@@ -344,7 +344,7 @@ func (s *Server) envelopeError(ex *exchange, code int64, msg string, permission 
 
 // gatewayError is an error of the API gateway itself: a real HTTP status,
 // X-Bkapi-Error-Code, body {code, code_name, message, result, data}.
-func (s *Server) gatewayError(ex *exchange, status int, code int64, msg string) *response {
+func (s *Server) gatewayError(status int, code int64, msg string) *response {
 	resp := &response{status: status, header: http.Header{}, code: code}
 	name := gatewayCodeNames[code]
 	if name == "" {
@@ -365,7 +365,7 @@ func (s *Server) rateLimited(ex *exchange, wait time.Duration) *response {
 	if ex.gateway == GatewayESB {
 		return s.envelopeError(ex, CodeESBRateLimit, codeMessage(CodeESBRateLimit, ex.lang), nil, false)
 	}
-	resp := s.gatewayError(ex, http.StatusTooManyRequests, CodeGWRateLimit, codeMessage(CodeGWRateLimit, ex.lang))
+	resp := s.gatewayError(http.StatusTooManyRequests, CodeGWRateLimit, codeMessage(CodeGWRateLimit, ex.lang))
 	seconds := max(1, int((wait+time.Second-1)/time.Second))
 	resp.header.Set("Retry-After", strconv.Itoa(seconds))
 	limit, _ := s.limiterRate()

@@ -112,13 +112,10 @@ func mustJSON(t testing.TB, v any) []byte {
 	return raw
 }
 
-// postESB sends fields to the ESB path, in English unless header says otherwise.
-func postESB(t testing.TB, s *Server, fields map[string]any, header map[string]string) reply {
+// postESB sends fields to the ESB path, in English.
+func postESB(t testing.TB, s *Server, fields map[string]any) reply {
 	t.Helper()
-	if header == nil {
-		header = map[string]string{"Blueking-Language": "en"}
-	}
-	return post(t, s.URL()+ESBPath, mustJSON(t, fields), header)
+	return post(t, s.URL()+ESBPath, mustJSON(t, fields), map[string]string{"Blueking-Language": "en"})
 }
 
 // gwAuth is a valid X-Bkapi-Authorization header value.

@@ -59,12 +59,10 @@ var (
 	msgGWNoAuthHeader  = message{"App authentication failed, please provide bk_app_code and bk_app_secret in the X-Bkapi-Authorization header", "蓝鲸应用认证失败，请在请求头 X-Bkapi-Authorization 中提供 bk_app_code 和 bk_app_secret"}
 	msgGWAuthInQuery   = message{"App authentication failed, credentials in request parameters are not accepted, use the X-Bkapi-Authorization header", "蓝鲸应用认证失败，不接受请求参数中的认证信息，请使用请求头 X-Bkapi-Authorization"}
 	msgGWNoUser        = message{"User authentication failed, please provide a valid user identity, such as bk_username, bk_token", "用户认证失败，请提供有效的用户身份，如 bk_username、bk_token"}
-	msgSuccess         = message{"success", "success"}
 	msgFaultUnknown    = message{"emulated failure", "模拟故障"}
 	msgMethodNotPOST   = message{"only POST is accepted", "仅支持 POST 请求"}
 	msgBodyTooLarge    = message{"request body too large", "请求体过大"}
 	gatewayCodeNames   = map[int64]string{CodeGWBadAppCredentials: "INVALID_ARGS", CodeGWNoPermission: "APP_NO_PERMISSION", CodeGWNotFound: "API_NOT_FOUND", CodeGWRateLimit: "RATE_LIMIT_RESTRICTION", CodeGWBadGateway: "BAD_GATEWAY", CodeGWBackendTimeout: "REQUEST_BACKEND_TIMEOUT"}
-	gatewayCodeStatus  = map[int64]int{CodeGWBadAppCredentials: 400, CodeGWNoPermission: 403, CodeGWNotFound: 404, CodeGWRateLimit: 429, CodeGWBadGateway: 502, CodeGWBackendTimeout: 504}
 	statusGatewayCodes = map[int]int64{400: CodeGWBadAppCredentials, 403: CodeGWNoPermission, 404: CodeGWNotFound, 429: CodeGWRateLimit, 502: CodeGWBadGateway, 504: CodeGWBackendTimeout}
 )
 

@@ -14,7 +14,7 @@ import (
 func fetch(t testing.TB, s *Server, gw string, biz, template int64, start, limit int) (int, []Instance) {
 	t.Helper()
 	if gw == GatewayESB {
-		return postESB(t, s, esbFields(biz, template, start, limit), nil).page(t)
+		return postESB(t, s, esbFields(biz, template, start, limit)).page(t)
 	}
 	return postGW(t, s, strconv.FormatInt(biz, 10), gwBody(template, start, limit), nil).page(t)
 }
@@ -134,7 +134,7 @@ func TestLabelsNullAndRecordFidelity(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := NewTestServer(t, Options{Data: d})
-	r := postESB(t, s, esbFields(3, 50, 0, 10), nil)
+	r := postESB(t, s, esbFields(3, 50, 0, 10))
 	wantBody := `"info":[{"bk_biz_id":3,"id":1,"name":"with labels","labels":{"env":"prod","zone":"sz-1"},"service_template_id":0,"bk_host_id":3,"bk_module_id":59,"creator":"admin","modifier":"bob","create_time":"2019-06-20T22:46:00.69+08:00","last_time":"2019-06-20T22:46:00.69+08:00","bk_supplier_account":"0"},` +
 		`{"bk_biz_id":3,"id":9007199254740993,"name":"10.0.0.1_lgh-process-1","labels":null,"service_template_id":50,"bk_host_id":1,"bk_module_id":59,"creator":"admin","modifier":"admin","create_time":"2020-10-09T02:46:25.002Z","last_time":"2020-10-09T02:46:25.002Z","bk_supplier_account":"0"}]`
 	if !bytes.Contains(r.body, []byte(wantBody)) {
@@ -191,7 +191,7 @@ func TestRateLimit(t *testing.T) {
 	if ra, err := strconv.Atoi(limited.header.Get("Retry-After")); err != nil || ra < 1 {
 		t.Fatalf("Retry-After %q", limited.header.Get("Retry-After"))
 	}
-	r := postESB(t, s, esbFields(testBiz, testTemplate, 0, 1), nil)
+	r := postESB(t, s, esbFields(testBiz, testTemplate, 0, 1))
 	if r.status != 200 {
 		t.Fatalf("ESB rate limit status %d, want 200", r.status)
 	}

@@ -46,7 +46,7 @@ func TestESBErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := esbFields(testBiz, testTemplate, 0, 10)
 			tc.change(f)
-			r := postESB(t, s, f, nil)
+			r := postESB(t, s, f)
 			if r.status != http.StatusOK {
 				t.Fatalf("status %d, want 200 (ESB errors are HTTP 200)", r.status)
 			}
@@ -104,14 +104,14 @@ func TestESBCredentialsAccepted(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := esbFields(testBiz, testTemplate, 0, 5)
 			tc.change(f)
-			count, info := postESB(t, s, f, nil).page(t)
+			count, info := postESB(t, s, f).page(t)
 			if count != want || len(info) != min(5, want) {
 				t.Fatalf("count %d items %d, want %d and 5", count, len(info), want)
 			}
 		})
 	}
 	f := esbFields(testBiz, testTemplate, 0, 5) // default user "admin" is not in Users any more
-	if r := postESB(t, s, f, nil); r.code(t) != CodeESBAuthFailed {
+	if r := postESB(t, s, f); r.code(t) != CodeESBAuthFailed {
 		t.Fatalf("admin accepted though Users = alice, bob: %s", r.body)
 	}
 }
@@ -124,7 +124,7 @@ func TestSuccessEnvelope(t *testing.T) {
 		t.Run(gw, func(t *testing.T) {
 			var r reply
 			if gw == GatewayESB {
-				r = postESB(t, s, esbFields(testBiz, testTemplate, 0, 3), nil)
+				r = postESB(t, s, esbFields(testBiz, testTemplate, 0, 3))
 			} else {
 				r = postGW(t, s, "2", gwBody(testTemplate, 0, 3), nil)
 			}

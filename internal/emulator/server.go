@@ -236,7 +236,11 @@ func (s *Server) start(addr string, useTLS bool) error {
 		ln = tls.NewListener(ln, tlsConfig)
 		scheme = "https"
 	}
-	tcp := ln.Addr().(*net.TCPAddr)
+	tcp, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		_ = ln.Close()
+		return fmt.Errorf("emulator: listen: %s is not a TCP address", ln.Addr())
+	}
 	host := tcp.IP.String()
 	if tcp.IP.IsUnspecified() {
 		host = "127.0.0.1"

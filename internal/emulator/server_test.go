@@ -91,7 +91,7 @@ func TestRequestLog(t *testing.T) {
 	var lines []string
 	var mu sync.Mutex
 	s, _ := demoServer(t, Options{Log: func(l string) { mu.Lock(); lines = append(lines, l); mu.Unlock() }})
-	postESB(t, s, esbFields(testBiz, testTemplate, 0, 2), nil)
+	postESB(t, s, esbFields(testBiz, testTemplate, 0, 2))
 	postGW(t, s, "2", gwBody(testTemplate, 4, 2), map[string]string{"X-Custom": "v"})
 	post(t, s.APIGWURL()+APIGWResourcePrefix+"2?x=1", gwBody(testTemplate, 0, 2), nil)
 	if s.RequestCount() != 3 {
@@ -154,7 +154,7 @@ func TestOnPageMutations(t *testing.T) {
 	c1, _ := fetch(t, s, GatewayESB, testBiz, testTemplate, 0, 10)
 	c2, _ := fetch(t, s, GatewayAPIGW, testBiz, testTemplate, 10, 10)
 	c3, first := fetch(t, s, GatewayESB, testBiz, testTemplate, 0, 10)
-	postESB(t, s, esbFields(testBiz, testTemplate, 0, 0), nil) // invalid: no hook call
+	postESB(t, s, esbFields(testBiz, testTemplate, 0, 0)) // invalid: no hook call
 	if c1 != len(before) || c2 != len(before)+1 || c3 != len(before) {
 		t.Fatalf("counts %d %d %d, before %d", c1, c2, c3, len(before))
 	}

@@ -85,10 +85,11 @@ func TestStateMsgPack(t *testing.T) {
 				t.Errorf("state is %d bytes, above its bound %d", len(got), bound)
 			}
 			want := referenceState(tt, 3, 70000, list)
-			wantBytes, err := want.MarshalMsgPack(tt.state)
+			wantValue, err := tfprotov6.NewDynamicValue(tt.state, want)
 			if err != nil {
 				t.Fatal(err)
 			}
+			wantBytes := wantValue.MsgPack
 			// terraform-plugin-go writes map keys in Go's map order, so the bytes can only be
 			// compared when no labels map has two keys.
 			ordered := true
@@ -102,7 +103,7 @@ func TestStateMsgPack(t *testing.T) {
 				}
 				t.Errorf("msgpack differs from terraform-plugin-go's encoding (%d vs %d bytes) at byte %d: % x vs % x", len(got), len(wantBytes), i, got[max(0, i-8):min(len(got), i+8)], wantBytes[max(0, i-8):min(len(wantBytes), i+8)])
 			}
-			decoded, err := tftypes.ValueFromMsgPack(got, tt.state)
+			decoded, err := (&tfprotov6.DynamicValue{MsgPack: got}).Unmarshal(tt.state)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/cmdb"
@@ -63,7 +64,8 @@ func serviceInstancesState(_ context.Context, bizID, setTemplateID int64, list *
 	if err != nil {
 		return tftypes.Value{}, err
 	}
-	v, err := tftypes.ValueFromMsgPack(appendServiceInstancesState(nil, bizID, setTemplateID, list), t.state)
+	state := tfprotov6.DynamicValue{MsgPack: appendServiceInstancesState(nil, bizID, setTemplateID, list)}
+	v, err := state.Unmarshal(t.state)
 	if err != nil {
 		return tftypes.Value{}, fmt.Errorf("decoding the state: %w", err)
 	}
