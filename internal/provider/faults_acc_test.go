@@ -23,31 +23,6 @@ import (
 	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/emulator"
 )
 
-// faultProvider is providerBlock with short retry waits that extra may override (a
-// "retry_wait_max = ..." line in extra replaces the default one).
-func faultProvider(gateway, baseURL string, extra ...string) string {
-	lines := []string{`retry_wait_min = "10ms"`, `retry_wait_max = "100ms"`}
-	for _, e := range extra {
-		key := strings.TrimSpace(strings.SplitN(e, "=", 2)[0])
-		for i, l := range lines {
-			if strings.HasPrefix(l, key+" ") {
-				lines[i] = ""
-			}
-		}
-		lines = append(lines, e)
-	}
-	return fmt.Sprintf(`
-provider "bkcmdb" {
-  base_url      = %q
-  gateway       = %q
-  bk_app_code   = %q
-  bk_app_secret = %q
-  bk_username   = %q
-  %s
-}
-`, baseURL, gateway, testAppCode, testAppSecret, testUser, strings.Join(lines, "\n  "))
-}
-
 // rx is a raw regular expression inside diagPattern.
 type rx string
 
@@ -139,7 +114,7 @@ func TestAccFaultsRetriedThenExact(t *testing.T) {
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6ProviderFactories,
 				Steps: []resource.TestStep{{
-					Config: faultProvider(tc.gateway, baseURLFor(srv, tc.gateway), "page_size = 50", "parallelism = 2",
+					Config: providerBlock(tc.gateway, baseURLFor(srv, tc.gateway), "page_size = 50", "parallelism = 2",
 						`request_timeout = "500ms"`, "max_retries = 3", `retry_wait_max = "2s"`) + dataBlock(3, 7),
 					ConfigStateChecks: []statecheck.StateCheck{
 						statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(120)),
@@ -242,7 +217,7 @@ func TestAccFaultsNotRetried(t *testing.T) {
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6ProviderFactories,
 				Steps: []resource.TestStep{{
-					Config:      faultProvider(tc.gateway, baseURLFor(srv, tc.gateway), "max_retries = 4") + dataBlock(3, 7),
+					Config:      providerBlock(tc.gateway, baseURLFor(srv, tc.gateway), "max_retries = 4") + dataBlock(3, 7),
 					ExpectError: tc.want,
 				}},
 			})
@@ -264,7 +239,7 @@ func TestAccFaultsLoginPageSnippetCut(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: faultProvider("esb", srv.URL(), "max_retries = 0") + dataBlock(3, 7),
+			Config: providerBlock("esb", srv.URL(), "max_retries = 0") + dataBlock(3, 7),
 			// The quoted snippet closes right after the 188 a's: the tail is not shown.
 			ExpectError: diagPattern(rx(`Body \(first 200 bytes\):[\s│]+"<html><body>a{188}"`)),
 		}},
@@ -282,7 +257,7 @@ func TestAccFaultsRetriesBounded(t *testing.T) {
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: faultProvider("apigw", srv.APIGWURL(), "max_retries = 3", `retry_wait_min = "50ms"`, `retry_wait_max = "200ms"`) + dataBlock(3, 7),
+			Config: providerBlock("apigw", srv.APIGWURL(), "max_retries = 3", `retry_wait_min = "50ms"`, `retry_wait_max = "200ms"`) + dataBlock(3, 7),
 			ExpectError: diagPattern("list_service_instance_by_set_template failed: HTTP 503", "HTTP status: 503",
 				"Request ID: gw-503", "Attempts: 4"),
 		}},
@@ -345,7 +320,7 @@ func TestAccFaultsDataChangesBetweenPages(t *testing.T) {
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6ProviderFactories,
 				Steps: []resource.TestStep{{
-					Config: faultProvider("esb", srv.URL(), "page_size = 40", "parallelism = 1") + dataBlock(biz, tpl),
+					Config: providerBlock("esb", srv.URL(), "page_size = 40", "parallelism = 1") + dataBlock(biz, tpl),
 					ConfigStateChecks: []statecheck.StateCheck{
 						expectCurrent{addr: dataAddr, srv: srv, bizID: biz, setTemplateID: tpl},
 						statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("total"), knownvalue.Int64Func(func(v int64) error {
@@ -400,7 +375,7 @@ func TestAccFaultsDataChangesBetweenPages(t *testing.T) {
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6ProviderFactories,
 				Steps: []resource.TestStep{{
-					Config:      faultProvider("esb", srv.URL(), "page_size = 40", "parallelism = 1") + dataBlock(biz, tpl),
+					Config:      providerBlock("esb", srv.URL(), "page_size = 40", "parallelism = 1") + dataBlock(biz, tpl),
 					ExpectError: tc.want,
 				}},
 			})
@@ -437,7 +412,7 @@ func TestAccFaultsLoad16DataSources(t *testing.T) {
 	data := emulator.SingleTemplate(biz, tpl, n, 77)
 	srv := emulator.NewTestServer(t, emulator.Options{Data: data, RateLimit: 50, Latency: 20 * time.Millisecond})
 	var config strings.Builder
-	config.WriteString(faultProvider("apigw", srv.APIGWURL(), "page_size = 5", "parallelism = 4", "max_retries = 20",
+	config.WriteString(providerBlock("apigw", srv.APIGWURL(), "page_size = 5", "parallelism = 4", "max_retries = 20",
 		`retry_wait_min = "20ms"`, `retry_wait_max = "300ms"`))
 	var checks []statecheck.StateCheck
 	want := data.Instances(biz, tpl)

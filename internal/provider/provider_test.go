@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,8 +61,16 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// providerBlock is an HCL provider block for the emulator; extra lines are appended inside it.
+// providerBlock is an HCL provider block for the emulator, with short retry waits.
+// Each extra line is added inside it; one that sets retry_wait_min or retry_wait_max
+// replaces the default.
 func providerBlock(gateway, baseURL string, extra ...string) string {
+	lines := []string{`retry_wait_min = "10ms"`, `retry_wait_max = "100ms"`}
+	for _, e := range extra {
+		key := strings.TrimSpace(strings.SplitN(e, "=", 2)[0])
+		lines = slices.DeleteFunc(lines, func(l string) bool { return strings.HasPrefix(l, key+" ") })
+		lines = append(lines, e)
+	}
 	return fmt.Sprintf(`
 provider "bkcmdb" {
   base_url      = %q
@@ -69,11 +78,9 @@ provider "bkcmdb" {
   bk_app_code   = %q
   bk_app_secret = %q
   bk_username   = %q
-  retry_wait_min = "10ms"
-  retry_wait_max = "100ms"
   %s
 }
-`, baseURL, gateway, testAppCode, testAppSecret, testUser, strings.Join(extra, "\n  "))
+`, baseURL, gateway, testAppCode, testAppSecret, testUser, strings.Join(lines, "\n  "))
 }
 
 // baseURLFor is the base_url of the emulator for a gateway.

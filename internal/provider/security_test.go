@@ -327,7 +327,7 @@ func TestAccTLS(t *testing.T) {
 		resource.UnitTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: protoV6ProviderFactories,
 			Steps: []resource.TestStep{{
-				Config:            faultProvider("apigw", srv.APIGWURL(), fmt.Sprintf("ca_cert_pem = %q", caPEM)) + dataBlock(3, 7),
+				Config:            providerBlock("apigw", srv.APIGWURL(), fmt.Sprintf("ca_cert_pem = %q", caPEM)) + dataBlock(3, 7),
 				ConfigStateChecks: exact,
 			}},
 		})
@@ -339,7 +339,7 @@ func TestAccTLS(t *testing.T) {
 			ProtoV6ProviderFactories: protoV6ProviderFactories,
 			Steps: []resource.TestStep{{
 				// Retries would wait 2 s each: four of them would show in the time taken.
-				Config: faultProvider("esb", srv.URL(), fmt.Sprintf("ca_cert_pem = %q", otherCA), "max_retries = 4",
+				Config: providerBlock("esb", srv.URL(), fmt.Sprintf("ca_cert_pem = %q", otherCA), "max_retries = 4",
 					`retry_wait_min = "2s"`, `retry_wait_max = "2s"`) + dataBlock(3, 7),
 				ExpectError: diagPattern("list_service_instance_by_set_template failed: TLS certificate verification failed",
 					"Cause:", rx(`(certificate signed by unknown authority|x509)`), "Attempts: 1", "TLS certificate is not trusted", "ca_cert_pem"),
@@ -356,7 +356,7 @@ func TestAccTLS(t *testing.T) {
 		resource.UnitTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: protoV6ProviderFactories,
 			Steps: []resource.TestStep{{
-				Config:            faultProvider("esb", srv.URL(), "insecure_skip_verify = true") + dataBlock(3, 7),
+				Config:            providerBlock("esb", srv.URL(), "insecure_skip_verify = true") + dataBlock(3, 7),
 				ConfigStateChecks: exact,
 			}},
 		})
@@ -475,7 +475,7 @@ func TestAccProxy(t *testing.T) {
 			ProtoV6ProviderFactories: protoV6ProviderFactories,
 			Steps: []resource.TestStep{{
 				// The emulator's certificate names 127.0.0.1, not cmdb.test.
-				Config:            faultProvider("apigw", "https://cmdb.test:"+port+srv.StagePrefix(), "insecure_skip_verify = true", "page_size = 10") + dataBlock(3, 7),
+				Config:            providerBlock("apigw", "https://cmdb.test:"+port+srv.StagePrefix(), "insecure_skip_verify = true", "page_size = 10") + dataBlock(3, 7),
 				ConfigStateChecks: exact,
 			}},
 		})
@@ -494,7 +494,7 @@ func TestAccProxy(t *testing.T) {
 		resource.UnitTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: protoV6ProviderFactories,
 			Steps: []resource.TestStep{{
-				Config:            faultProvider("esb", "http://cmdb.test:"+port, "page_size = 10") + dataBlock(3, 7),
+				Config:            providerBlock("esb", "http://cmdb.test:"+port, "page_size = 10") + dataBlock(3, 7),
 				ConfigStateChecks: exact,
 			}},
 		})
@@ -511,7 +511,7 @@ func TestAccProxy(t *testing.T) {
 		resource.UnitTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: protoV6ProviderFactories,
 			Steps: []resource.TestStep{{
-				Config: faultProvider("apigw", "https://cmdb.test:"+port+srv.StagePrefix(), "insecure_skip_verify = true", "max_retries = 0") + dataBlock(3, 7),
+				Config: providerBlock("apigw", "https://cmdb.test:"+port+srv.StagePrefix(), "insecure_skip_verify = true", "max_retries = 0") + dataBlock(3, 7),
 				// Sent directly, the request needs a name that does not resolve.
 				ExpectError: diagPattern("list_service_instance_by_set_template failed: connection failed", rx(`lookup cmdb\.test`)),
 			}},
@@ -540,7 +540,7 @@ func TestAccHeadersCannotOverrideReserved(t *testing.T) {
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6ProviderFactories,
 				Steps: []resource.TestStep{{
-					Config:      faultProvider("apigw", srv.APIGWURL(), fmt.Sprintf(`headers = { %q = "x", "X-Bk-Tenant-Id" = "t" }`, tc.header)) + dataBlock(3, 7),
+					Config:      providerBlock("apigw", srv.APIGWURL(), fmt.Sprintf(`headers = { %q = "x", "X-Bk-Tenant-Id" = "t" }`, tc.header)) + dataBlock(3, 7),
 					PlanOnly:    true,
 					ExpectError: diagPattern("Invalid header", fmt.Sprintf("%q is set by the provider and cannot be overridden", tc.reserved)),
 				}},
