@@ -10,45 +10,9 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
-	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/cmdb"
-	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/emulator"
 )
-
-// TestAccServiceInstancesFrameworkRead is TestAccServiceInstances through the framework's
-// own read (the fallback of NewProtocol6Server): both paths give the same state.
-func TestAccServiceInstancesFrameworkRead(t *testing.T) {
-	for _, gateway := range []string{"esb", "apigw"} {
-		t.Run(gateway, func(t *testing.T) {
-			clearProviderEnv(t)
-			data := emulator.SingleTemplate(3, 7, 1234, 42)
-			srv := emulator.NewTestServer(t, emulator.Options{Data: data})
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: frameworkProviderFactories,
-				Steps: []resource.TestStep{{
-					Config: providerBlock(gateway, baseURLFor(srv, gateway), "page_size = 100", "parallelism = 3") + dataBlock(3, 7),
-					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(1234)),
-						statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("bk_biz_id"), knownvalue.Int64Exact(3)),
-						statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("set_template_id"), knownvalue.Int64Exact(7)),
-						expectInstances{addr: dataAddr, want: data.Instances(3, 7)},
-					},
-				}, {
-					// An empty template: [] and total 0.
-					Config: providerBlock(gateway, baseURLFor(srv, gateway)) + dataBlock(3, 999),
-					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(0)),
-						statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("instances"), knownvalue.ListExact([]knownvalue.Check{})),
-					},
-				}},
-			})
-		})
-	}
-}
 
 // TestStateMsgPack checks the hand-written msgpack against the state built as tftypes
 // values of the schema's type and encoded by terraform-plugin-go: the same bytes, and the

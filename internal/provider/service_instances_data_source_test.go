@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -123,35 +124,46 @@ func sameValue(got, want any) error {
 }
 
 // TestAccServiceInstances reads a many-page template over both gateways with the
-// configuration in HCL, and checks every instance field by field.
+// configuration in HCL, and checks every instance field by field; through the server
+// main serves and through the framework's own read (its fallback), which must agree.
 func TestAccServiceInstances(t *testing.T) {
-	for _, gateway := range []string{"esb", "apigw"} {
-		t.Run(gateway, func(t *testing.T) {
-			clearProviderEnv(t)
-			data := emulator.SingleTemplate(3, 7, 1234, 42)
-			srv := emulator.NewTestServer(t, emulator.Options{Data: data})
-			want := data.Instances(3, 7)
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6ProviderFactories,
-				Steps: []resource.TestStep{{
-					Config: providerBlock(gateway, baseURLFor(srv, gateway), "page_size = 100", "parallelism = 3") + dataBlock(3, 7),
-					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(1234)),
-						statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("bk_biz_id"), knownvalue.Int64Exact(3)),
-						statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("set_template_id"), knownvalue.Int64Exact(7)),
-						statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("instances"), knownvalue.ListSizeExact(1234)),
-						expectInstances{addr: dataAddr, want: want},
-					},
-				}},
+	servers := map[string]map[string]func() (tfprotov6.ProviderServer, error){
+		"served": protoV6ProviderFactories, "framework": frameworkProviderFactories,
+	}
+	for _, server := range []string{"served", "framework"} {
+		for _, gateway := range []string{"esb", "apigw"} {
+			t.Run(server+"/"+gateway, func(t *testing.T) {
+				testAccServiceInstances(t, servers[server], gateway)
 			})
-			// 13 pages of 100 for each read; terraform reads the data source more than once
-			// across plan and apply, so check the paging of the requests rather than a total.
-			for _, r := range srv.Requests() {
-				if r.Gateway != gateway {
-					t.Errorf("request %s went to gateway %q, want %q", r.Path, r.Gateway, gateway)
-				}
-			}
-		})
+		}
+	}
+}
+
+// testAccServiceInstances reads 1,234 instances in pages of 100 through factories.
+func testAccServiceInstances(t *testing.T, factories map[string]func() (tfprotov6.ProviderServer, error), gateway string) {
+	clearProviderEnv(t)
+	data := emulator.SingleTemplate(3, 7, 1234, 42)
+	srv := emulator.NewTestServer(t, emulator.Options{Data: data})
+	want := data.Instances(3, 7)
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		Steps: []resource.TestStep{{
+			Config: providerBlock(gateway, baseURLFor(srv, gateway), "page_size = 100", "parallelism = 3") + dataBlock(3, 7),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(1234)),
+				statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("bk_biz_id"), knownvalue.Int64Exact(3)),
+				statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("set_template_id"), knownvalue.Int64Exact(7)),
+				statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("instances"), knownvalue.ListSizeExact(1234)),
+				expectInstances{addr: dataAddr, want: want},
+			},
+		}},
+	})
+	// 13 pages of 100 for each read; terraform reads the data source more than once
+	// across plan and apply, so check the paging of the requests rather than a total.
+	for _, r := range srv.Requests() {
+		if r.Gateway != gateway {
+			t.Errorf("request %s went to gateway %q, want %q", r.Path, r.Gateway, gateway)
+		}
 	}
 }
 
