@@ -14,14 +14,8 @@ import (
 // refEnvelope is the envelope decoded by encoding/json: the reference the
 // specialised decoder must agree with.
 type refEnvelope struct {
-	Result      *bool           `json:"result"`
-	Code        *int64          `json:"code"`
-	Message     *string         `json:"message"`
-	BkErrorCode *int64          `json:"bk_error_code"`
-	BkErrorMsg  *string         `json:"bk_error_msg"`
-	Permission  json.RawMessage `json:"permission"`
-	RequestID   string          `json:"request_id"`
-	Data        struct {
+	errorEnvelope
+	Data struct {
 		Count *int64            `json:"count"`
 		Info  []ServiceInstance `json:"info"`
 	} `json:"data"`
