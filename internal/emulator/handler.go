@@ -242,8 +242,17 @@ type queryInput struct {
 
 // Page limits of the CMDB.
 const (
-	MaxPageLimit = 1000 // accepted by the code (the documented maximum is 500)
+	MaxPageLimit        = 1000 // accepted by the code
+	DocumentedPageLimit = 500  // the documented maximum, enforced with Options.StrictLimits
 )
+
+// pageLimit is the largest limit the server accepts.
+func (s *Server) pageLimit() int {
+	if s.opts.StrictLimits {
+		return DocumentedPageLimit
+	}
+	return MaxPageLimit
+}
 
 // query is the CMDB part: decode, validate, run the hook, answer the page.
 func (s *Server) query(ex *exchange, bizID int64, extraItems int) *response {
@@ -255,7 +264,7 @@ func (s *Server) query(ex *exchange, bizID int64, extraItems int) *response {
 	if in.SetTemplateID == 0 {
 		return s.envelopeError(ex, CodeCMDBParamNeedSet, codeMessage(CodeCMDBParamNeedSet, ex.lang), nil, backendKeys)
 	}
-	if in.Page == nil || in.Page.Limit <= 0 || in.Page.Limit > MaxPageLimit || in.Page.Start < 0 {
+	if in.Page == nil || in.Page.Limit <= 0 || in.Page.Limit > s.pageLimit() || in.Page.Start < 0 {
 		return s.envelopeError(ex, CodeCMDBPageLimit, codeMessage(CodeCMDBPageLimit, ex.lang), nil, backendKeys)
 	}
 	p := PageRequest{Gateway: ex.gateway, BizID: bizID, SetTemplateID: in.SetTemplateID, Start: in.Page.Start, Limit: in.Page.Limit}

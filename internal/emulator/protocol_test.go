@@ -348,3 +348,38 @@ func TestLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestStrictLimits pins Options.StrictLimits: the documented maximum (500) is
+// accepted and anything above it is refused with 1199059 on both front doors,
+// while the default server tolerates what the CMDB code does (up to 1000).
+func TestStrictLimits(t *testing.T) {
+	strict, _ := demoServer(t, Options{StrictLimits: true})
+	lenient, _ := demoServer(t, Options{})
+	for _, tc := range []struct {
+		name   string
+		s      *Server
+		limit  int
+		refuse bool
+	}{
+		{"strict 500", strict, 500, false},
+		{"strict 501", strict, 501, true},
+		{"strict 1000", strict, 1000, true},
+		{"default 501", lenient, 501, false},
+		{"default 1000", lenient, 1000, false},
+		{"default 1001", lenient, 1001, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			esb := postESB(t, tc.s, esbFields(testBiz, testTemplate, 0, tc.limit))
+			gw := postGW(t, tc.s, "2", gwBody(testTemplate, 0, tc.limit), nil)
+			for name, r := range map[string]reply{"esb": esb, "apigw": gw} {
+				if tc.refuse {
+					assertErrorEnvelope(t, r, CodeCMDBPageLimit, "page limit is exceeded", name == "esb")
+					continue
+				}
+				if got := r.code(t); got != 0 {
+					t.Errorf("%s: code %d, want 0\n%s", name, got, r.body)
+				}
+			}
+		})
+	}
+}

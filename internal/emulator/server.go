@@ -86,6 +86,12 @@ type Options struct {
 	// bk_supplier_account (the tenant travels in the X-Bk-Tenant-Id header,
 	// which is accepted and recorded but not checked).
 	MultiTenant bool
+	// StrictLimits holds every request to the documented page maximum (500)
+	// instead of what the CMDB code tolerates (1000): a larger limit is refused
+	// with 1199059, as a gateway or a CMDB release that enforces its own
+	// documentation would. Tests and benchmarks run with it, so that a client
+	// that relies on the tolerance fails them.
+	StrictLimits bool
 	// Log receives one line per request; nil is silent. Lines never hold
 	// bodies or headers (so no secrets).
 	Log func(line string)

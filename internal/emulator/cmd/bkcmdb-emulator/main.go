@@ -36,7 +36,7 @@ type config struct {
 	latency                                    time.Duration
 	appCode, appSecret, users, tokens, stage   string
 	rateLimit                                  float64
-	useTLS, quiet, multiTenant                 bool
+	useTLS, quiet, multiTenant, strict         bool
 }
 
 func main() {
@@ -73,6 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.dumpFile, "dump", "", `write the dataset as JSON to this file ("-" = stdout) and exit`)
 	fs.BoolVar(&c.quiet, "quiet", false, "do not log requests")
 	fs.BoolVar(&c.multiTenant, "multi-tenant", false, "emulate a multi-tenant build: records without bk_supplier_account")
+	fs.BoolVar(&c.strict, "strict", false, "refuse a page limit above the documented maximum (500) with 1199059, as a stricter gateway or CMDB release would")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -115,7 +116,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logger := log.New(stderr, "", log.LstdFlags|log.Lmicroseconds)
 	opts := emulator.Options{
 		Data: data, AppCode: c.appCode, AppSecret: c.appSecret, Users: splitList(c.users), Tokens: tokens,
-		StagePrefix: c.stage, Latency: c.latency, RateLimit: c.rateLimit, MultiTenant: c.multiTenant,
+		StagePrefix: c.stage, Latency: c.latency, RateLimit: c.rateLimit, MultiTenant: c.multiTenant, StrictLimits: c.strict,
 	}
 	if !c.quiet {
 		opts.Log = func(line string) { logger.Print(line) }
