@@ -2,7 +2,7 @@
 # make demo: run examples/demo against the local CMDB emulator over both gateways.
 #
 #  1. builds the provider and the emulator into a temporary directory;
-#  2. starts the emulator on a free loopback port with a seeded dataset
+#  2. starts the emulator (-strict: the documented page limit held) on a free loopback port with a seeded dataset
 #     (DEMO_INSTANCES instances, default 3000; DEMO_SEED, default 42; DEMO_LATENCY,
 #     a delay the emulator adds to every request, default 0s);
 #  3. writes a temporary CLI config whose dev_overrides point bkcmdb/bkcmdb at the
@@ -77,7 +77,7 @@ bkcmdb_build_provider "$tmp/bin"
 go build -o "$tmp/bkcmdb-emulator" ./internal/emulator/cmd/bkcmdb-emulator
 
 echo "==> starting the emulator ($instances instances, seed $seed)"
-"$tmp/bkcmdb-emulator" -addr 127.0.0.1:0 -generate "$instances" -seed "$seed" -latency "$latency" \
+"$tmp/bkcmdb-emulator" -addr 127.0.0.1:0 -strict -generate "$instances" -seed "$seed" -latency "$latency" \
   -addr-file "$tmp/addr" >"$tmp/emulator.out" 2>"$tmp/emulator.log" &
 emu_pid=$!
 for _ in $(seq 300); do

@@ -82,7 +82,7 @@ func main() {
 	)
 	flag.Parse()
 	if *serve > 0 {
-		srv := emulator.New(emulator.Options{Data: emulator.SingleTemplate(bizID, tplID, *serve, seed), Latency: *latency})
+		srv := emulator.New(emulator.Options{Data: emulator.SingleTemplate(bizID, tplID, *serve, seed), Latency: *latency, StrictLimits: true})
 		if err := srv.Start("127.0.0.1:0"); err != nil {
 			fatalf("emulator: %v", err)
 		}
@@ -127,7 +127,7 @@ func main() {
 
 	all := map[int][][]result{} // size -> variant -> runs
 	for _, n := range sizes {
-		srv := emulator.New(emulator.Options{Data: emulator.SingleTemplate(bizID, tplID, n, seed), Latency: *latency})
+		srv := emulator.New(emulator.Options{Data: emulator.SingleTemplate(bizID, tplID, n, seed), Latency: *latency, StrictLimits: true})
 		if err := srv.Start("127.0.0.1:0"); err != nil {
 			fatalf("emulator: %v", err)
 		}

@@ -94,7 +94,7 @@ func TestPermissionDeniedGivesPermission(t *testing.T) {
 func TestWalkExtraItemsAndChanges(t *testing.T) {
 	for _, par := range []int{1, 3} {
 		s := newEmulator(t, 250)
-		s.Inject(emulator.Fault{ExtraItems: 30, Times: 2, Match: func(r emulator.RecordedRequest) bool { return startOf(r) == 100 }})
+		s.Inject(emulator.Fault{ExtraItems: 30, Times: 2, Match: func(r emulator.RecordedRequest) bool { return startOf(r) == 99 }})
 		s.OnPage(func(p emulator.PageRequest, m *emulator.Mutator) {
 			if p.N == 2 {
 				m.Delete(120)

@@ -27,6 +27,8 @@ func newEmulator(t testing.TB, n int, mod ...func(*emulator.Options)) *emulator.
 	opts := emulator.Options{
 		Data:   emulator.SingleTemplate(testBiz, testTpl, n, 42),
 		Tokens: map[string]string{testToken: emulator.DefaultUser},
+		// The documented page maximum is held, as a stricter gateway would.
+		StrictLimits: true,
 	}
 	for _, m := range mod {
 		m(&opts)
@@ -178,4 +180,18 @@ func (l *recordingLogger) text() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return strings.Join(l.lines, "\n")
+}
+
+// wantStarts is the contract's start sequence for n records in pages of pageSize: 0,
+// then each page starts at the last record of the page before (start += pageSize-1;
+// += 1 for a page size of 1), until a page reaches the end.
+func wantStarts(n, pageSize int) []int {
+	step := max(1, pageSize-1)
+	var starts []int
+	for st := 0; ; st += step {
+		starts = append(starts, st)
+		if st+pageSize >= n {
+			return starts
+		}
+	}
 }

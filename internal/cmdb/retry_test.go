@@ -271,7 +271,7 @@ func TestWalkStopsOnFirstError(t *testing.T) {
 	// Latency keeps the other worker from racing through every page while the
 	// failing page's connection is being dialled.
 	s := newEmulator(t, 2000, func(o *emulator.Options) { o.Latency = 50 * time.Millisecond })
-	s.Inject(emulator.Fault{Status: 404, Match: func(r emulator.RecordedRequest) bool { return startOf(r) == 100 }})
+	s.Inject(emulator.Fault{Status: 404, Match: func(r emulator.RecordedRequest) bool { return startOf(r) == 99 }})
 	c, _ := newTestClient(t, s, GatewayAPIGW, func(c *Config) { c.PageSize = 100; c.Parallelism = 2 })
 	_, err := list(t, c)
 	ae := requireAPIError(t, err)

@@ -60,12 +60,15 @@ type walkSlot struct {
 // walk reads every page once. It returns a nil list with the counts it saw when
 // the pages do not make one consistent snapshot.
 func (c *Client) walk(ctx context.Context, bizID, setTemplateID int64) (*ServiceInstanceList, WalkCounts, error) {
-	// Page k starts at k*pageSize but asks for one record more: that record must come
-	// back as the first of page k+1. If it does not, records moved between the two
-	// reads (say one deleted before the boundary and one inserted after it, which
-	// leaves count unchanged) and the walk is not a snapshot.
+	// Every request asks for limit = pageSize, the documented maximum at most. Page k
+	// starts at the last record of page k-1 (start += pageSize-1): that overlap record
+	// must come back as the first of page k. If it does not, records moved between the
+	// two reads (say one deleted before the boundary and one inserted after it, which
+	// leaves count unchanged) and the walk is not a snapshot. A page size of 1 has no
+	// overlap; the count rule alone applies.
 	pageSize := c.cfg.PageSize
-	limit := pageSize + 1
+	limit := pageSize
+	step := pageStep(pageSize)
 	first, err := c.fetchPage(ctx, bizID, setTemplateID, 0, limit, make([]ServiceInstance, 0, limit))
 	if err != nil {
 		return nil, WalkCounts{}, err
@@ -73,8 +76,8 @@ func (c *Client) walk(ctx context.Context, bizID, setTemplateID int64) (*Service
 	count := first.count
 	wc := WalkCounts{Counts: []int64{count}}
 	pages := int64(1)
-	if len(first.items) > pageSize {
-		pages = max(1, (count+int64(pageSize)-1)/int64(pageSize))
+	if len(first.items) >= limit {
+		pages = pageCount(count, pageSize)
 	}
 	if pages == 1 {
 		return c.settle(dedupe(first.items), count, &wc)
@@ -116,7 +119,7 @@ func (c *Client) walk(ctx context.Context, bizID, setTemplateID int64) (*Service
 				if k >= stop.Load() || wctx.Err() != nil {
 					return
 				}
-				p, err := c.fetchPage(wctx, bizID, setTemplateID, int(k*int64(pageSize)), limit, dstFor(k))
+				p, err := c.fetchPage(wctx, bizID, setTemplateID, int(k*step), limit, dstFor(k))
 				if err != nil {
 					mu.Lock()
 					if firstErr == nil && !changed {
@@ -167,14 +170,31 @@ func (c *Client) walk(ctx context.Context, bizID, setTemplateID int64) (*Service
 	return c.settle(items, count, &wc)
 }
 
-// overlapsMatch reports whether the extra record of every full page is the first
-// record of the page after it, and whether the last page is really the last.
+// pageStep is how far each page starts after the one before: pageSize-1, so that the
+// last record of a page is read again as the first of the next; 1 for a page size of 1.
+func pageStep(pageSize int) int64 {
+	return int64(max(1, pageSize-1))
+}
+
+// pageCount is how many pages of pageSize records, each starting pageStep after the
+// one before, cover count records: page k covers [k·step, k·step+pageSize).
+func pageCount(count int64, pageSize int) int64 {
+	if count <= int64(pageSize) {
+		return 1
+	}
+	step := pageStep(pageSize)
+	return 1 + (count-int64(pageSize)+step-1)/step
+}
+
+// overlapsMatch reports whether the last record of every page but the last one is
+// the first record of the page after it. With a page size of 1 there is no overlap.
 func overlapsMatch(slots []walkSlot, pageSize int) bool {
-	for k, s := range slots {
-		if len(s.items) <= pageSize {
-			continue // a short page: nothing follows it
-		}
-		if k+1 == len(slots) || len(slots[k+1].items) == 0 || slots[k+1].items[0].ID != s.items[pageSize].ID {
+	if pageSize < 2 {
+		return true
+	}
+	for k := 0; k+1 < len(slots); k++ {
+		cur, next := slots[k].items, slots[k+1].items
+		if len(cur) < pageSize || len(next) == 0 || next[0].ID != cur[pageSize-1].ID {
 			return false
 		}
 	}

@@ -27,10 +27,7 @@ func TestWalkExactData(t *testing.T) {
 				if got.Instances == nil {
 					t.Error("Instances is nil, want empty non-nil")
 				}
-				pages := max(1, (tc.n+tc.pageSize-1)/tc.pageSize)
-				if tc.n%tc.pageSize == 0 && tc.n > 0 {
-					pages = tc.n / tc.pageSize
-				}
+				pages := len(wantStarts(tc.n, tc.pageSize))
 				if got := s.RequestCount(); got != pages {
 					t.Errorf("%d requests, want %d", got, pages)
 				}
@@ -141,11 +138,39 @@ func TestWalkDataChanges(t *testing.T) {
 	}
 }
 
+// The balanced insert+delete (count unchanged) is still caught by the overlap record at
+// every page size that has one: the walk is done again and the result is exact. With
+// page_size 1 there is no overlap and the count rule alone applies (contract).
+func TestWalkBalancedChangeEveryPageSize(t *testing.T) {
+	for _, ps := range []int{2, 7, 499, 500} {
+		t.Run("page_size="+strconv.Itoa(ps), func(t *testing.T) {
+			n := 2*ps + 3
+			s := newEmulator(t, n)
+			first := s.Instances(testBiz, testTpl)[0].ID
+			s.OnPage(func(p emulator.PageRequest, m *emulator.Mutator) {
+				if p.N == 2 { // after page 1: one of its records goes, one is added at the end
+					m.Delete(first)
+					m.Insert(testBiz, testTpl, emulator.Instance{})
+				}
+			})
+			c, log := newTestClient(t, s, GatewayESB, func(c *Config) { c.PageSize = ps; c.Parallelism = 1 })
+			got, err := list(t, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			requireExact(t, s, got)
+			if !strings.Contains(log.text(), "walking again") {
+				t.Error("the balanced change was not caught: no re-walk was logged")
+			}
+		})
+	}
+}
+
 // A page holding more items than asked overlaps the next: the duplicates are dropped
 // and the walk is kept (no re-walk).
 func TestWalkDedupeExtraItems(t *testing.T) {
 	s := newEmulator(t, 250)
-	s.Inject(emulator.Fault{ExtraItems: 30, Match: func(r emulator.RecordedRequest) bool { return startOf(r) == 100 }})
+	s.Inject(emulator.Fault{ExtraItems: 30, Match: func(r emulator.RecordedRequest) bool { return startOf(r) == 99 }})
 	c, _ := newTestClient(t, s, GatewayAPIGW, func(c *Config) { c.PageSize = 100; c.Parallelism = 2 })
 	got, err := list(t, c)
 	if err != nil {
@@ -161,7 +186,7 @@ func TestWalkDedupeExtraItems(t *testing.T) {
 func TestWalkInconsistentAfterMaxWalks(t *testing.T) {
 	s := newEmulator(t, 250)
 	s.OnPage(func(p emulator.PageRequest, m *emulator.Mutator) {
-		if p.Start == 100 { // the second page of every walk sees one more instance
+		if p.Start == 99 { // the second page of every walk sees one more instance
 			m.Insert(testBiz, testTpl, emulator.Instance{})
 		}
 	})
@@ -194,7 +219,7 @@ func TestWalkShiftedEveryWalk(t *testing.T) {
 	s := newEmulator(t, 250)
 	next := int64(10)
 	s.OnPage(func(p emulator.PageRequest, m *emulator.Mutator) {
-		if p.Start == 100 { // before the second page: one record of page 1 goes, one is added at the end
+		if p.Start == 99 { // before the second page: one record of page 1 goes, one is added at the end
 			m.Delete(next)
 			next++
 			m.Insert(testBiz, testTpl, emulator.Instance{})

@@ -1,6 +1,7 @@
 package cmdb
 
 import (
+	"fmt"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -45,7 +46,7 @@ func TestWireESBBodyAuth(t *testing.T) {
 	want := map[string]any{
 		"bk_app_code": emulator.DefaultAppCode, "bk_app_secret": emulator.DefaultAppSecret, "bk_username": "admin",
 		"bk_biz_id": float64(testBiz), "set_template_id": float64(testTpl),
-		"page": map[string]any{"start": float64(0), "limit": float64(DefaultPageSize + 1)},
+		"page": map[string]any{"start": float64(0), "limit": float64(DefaultPageSize)},
 	}
 	if !jsonEqual(body, want) {
 		t.Errorf("body = %v, want %v", body, want)
@@ -76,7 +77,7 @@ func TestWireAPIGWHeaderAuth(t *testing.T) {
 		t.Errorf("X-Bkapi-Authorization = %v, want %v", auth, wantAuth)
 	}
 	body := decodeBody(t, r.Body)
-	wantBody := map[string]any{"set_template_id": float64(testTpl), "page": map[string]any{"start": float64(0), "limit": float64(DefaultPageSize + 1)}}
+	wantBody := map[string]any{"set_template_id": float64(testTpl), "page": map[string]any{"start": float64(0), "limit": float64(DefaultPageSize)}}
 	if !jsonEqual(body, wantBody) {
 		t.Errorf("body = %v, want %v", body, wantBody)
 	}
@@ -172,8 +173,8 @@ func TestWireHeaders(t *testing.T) {
 	}
 }
 
-// Contract: start 0, then start += page_size; count gives the total. Each request asks
-// for page_size+1 records: the extra one overlaps the next page (see TestWalkDataChanges).
+// Contract: limit = page_size on every request; start 0, then each page starts at the
+// last record of the page before (start += page_size-1); count gives the total.
 func TestWirePagingSequence(t *testing.T) {
 	for _, par := range []int{1, 4, 16} {
 		t.Run("parallelism "+strconv.Itoa(par), func(t *testing.T) {
@@ -196,8 +197,8 @@ func TestWirePagingSequence(t *testing.T) {
 			var starts []int
 			for _, r := range reqs {
 				p := pageOf(t, r)
-				if p.Limit != 101 {
-					t.Errorf("limit = %d, want 101 (page_size and the overlap record)", p.Limit)
+				if p.Limit != 100 {
+					t.Errorf("limit = %d, want 100 (page_size, never more)", p.Limit)
 				}
 				starts = append(starts, p.Start)
 			}
@@ -205,14 +206,45 @@ func TestWirePagingSequence(t *testing.T) {
 				t.Errorf("first request start = %d, want 0 (page 1 first, to learn count)", firstStart)
 			}
 			slices.Sort(starts)
-			var want []int
-			for st := 0; st < 1234; st += 100 {
-				want = append(want, st)
-			}
-			if !slices.Equal(starts, want) {
+			if want := wantStarts(1234, 100); !slices.Equal(starts, want) {
 				t.Errorf("starts = %v, want %v", starts, want)
 			}
 		})
+	}
+}
+
+// Contract (issue 9): every request stays within page_size, the documented maximum at
+// most, at every page size, with the exact start sequence, at the boundaries of the
+// step: a template of exactly page_size, page_size+1 and 2*page_size-1 records. The
+// emulator refuses any limit above 500 (StrictLimits).
+func TestWirePageLimitWithinPageSize(t *testing.T) {
+	for _, gw := range gateways {
+		for _, ps := range []int{1, 2, 7, 499, 500} {
+			for _, n := range []int{ps, ps + 1, 2*ps - 1, 3 * ps} {
+				t.Run(fmt.Sprintf("%s/page_size=%d/n=%d", gw, ps, n), func(t *testing.T) {
+					s := newEmulator(t, n)
+					c, _ := newTestClient(t, s, gw, func(c *Config) { c.PageSize = ps; c.Parallelism = 1 })
+					got, err := list(t, c)
+					if err != nil {
+						t.Fatal(err)
+					}
+					requireExact(t, s, got)
+					largest := 0
+					var starts []int
+					for _, r := range requests(t, s) {
+						p := pageOf(t, r)
+						largest = max(largest, p.Limit)
+						starts = append(starts, p.Start)
+					}
+					if largest != ps {
+						t.Errorf("largest limit sent = %d, want %d (page_size, never more)", largest, ps)
+					}
+					if want := wantStarts(n, ps); !slices.Equal(starts, want) {
+						t.Errorf("starts = %v, want %v", starts, want)
+					}
+				})
+			}
+		}
 	}
 }
 
@@ -222,8 +254,8 @@ func TestWireShortPageEndsWalk(t *testing.T) {
 	s := newEmulator(t, 250)
 	all := s.Instances(testBiz, testTpl)
 	s.Inject(emulator.Fault{
-		Body:  pageBody(250, all[100:150]),
-		Match: func(r emulator.RecordedRequest) bool { return startOf(r) == 100 },
+		Body:  pageBody(250, all[99:149]),
+		Match: func(r emulator.RecordedRequest) bool { return startOf(r) == 99 },
 	})
 	c, _ := newTestClient(t, s, GatewayESB, func(c *Config) { c.PageSize = 100; c.Parallelism = 1 })
 	got, err := list(t, c)
@@ -235,8 +267,8 @@ func TestWireShortPageEndsWalk(t *testing.T) {
 	for _, r := range requests(t, s) {
 		starts = append(starts, startOf(r))
 	}
-	if want := []int{0, 100, 0, 100, 200}; !slices.Equal(starts, want) {
-		t.Errorf("starts = %v, want %v (short page at 100 ends walk 1)", starts, want)
+	if want := []int{0, 99, 0, 99, 198}; !slices.Equal(starts, want) {
+		t.Errorf("starts = %v, want %v (short page at 99 ends walk 1)", starts, want)
 	}
 }
 

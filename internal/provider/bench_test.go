@@ -56,7 +56,7 @@ func BenchmarkReadDataSourceFramework(b *testing.B) {
 // benchMatrix runs benchRead for every size, latency and parallelism.
 func benchMatrix(b *testing.B, newServer func() (tfprotov6.ProviderServer, error)) {
 	for _, n := range benchSizes {
-		srv := emulator.NewTestServer(b, emulator.Options{Data: emulator.SingleTemplate(benchBiz, benchTpl, n, 42)})
+		srv := newEmulator(b, emulator.Options{Data: emulator.SingleTemplate(benchBiz, benchTpl, n, 42)})
 		for _, latency := range benchLatencies {
 			for _, par := range benchParallelism {
 				b.Run(fmt.Sprintf("N=%d/latency=%s/parallelism=%d", n, latency, par), func(b *testing.B) {

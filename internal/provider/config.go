@@ -138,9 +138,11 @@ func providerSchema() schema.Schema {
 			},
 			"page_size": schema.Int64Attribute{
 				Optional: true,
-				MarkdownDescription: fmt.Sprintf("Records per page, 1 to %d: page *k* starts at *k* × `page_size`. "+
-					"Each request asks for one record more (`limit` = `page_size` + 1): that record must open the next page, "+
-					"which proves no record moved between the two reads. Defaults to `%d`.", cmdb.MaxPageSize, cmdb.DefaultPageSize),
+				MarkdownDescription: fmt.Sprintf("The `limit` of every page request, 1 to %d (the API's documented maximum; "+
+					"never more is sent). The first page starts at 0 and each later page at the last record of the page before "+
+					"(`start` += `page_size` − 1): that overlap record must open the next page, which proves no record moved "+
+					"between the two reads; with `page_size = 1` there is no overlap and the `count` check alone applies. "+
+					"Defaults to `%d`.", cmdb.MaxPageSize, cmdb.DefaultPageSize),
 				Validators: []validator.Int64{int64validator.Between(1, cmdb.MaxPageSize)},
 			},
 			"parallelism": schema.Int64Attribute{

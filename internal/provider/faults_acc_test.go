@@ -95,7 +95,7 @@ func TestAccFaultsRetriedThenExact(t *testing.T) {
 		{"503 HTML then 504", "esb", []emulator.Fault{{Status: 503}, {Status: 504}}, 0},
 		{"reset mid-body", "esb", []emulator.Fault{{DropMidBody: true}}, 0},
 		{"reset mid-body on a later page", "apigw", []emulator.Fault{{DropMidBody: true, Match: func(r emulator.RecordedRequest) bool {
-			return strings.Contains(string(r.Body), `"start":50`)
+			return strings.Contains(string(r.Body), `"start":49`)
 		}}}, 0},
 		{"truncated JSON", "apigw", []emulator.Fault{{Truncate: true}}, 0},
 		{"rate-limit envelopes 1199997 then 1642903", "apigw", []emulator.Fault{{Code: 1199997}, {Code: 1642903}}, 0},
@@ -109,7 +109,7 @@ func TestAccFaultsRetriedThenExact(t *testing.T) {
 			t.Parallel()
 			log := &requestLog{}
 			data := emulator.SingleTemplate(3, 7, 120, 5)
-			srv := emulator.NewTestServer(t, emulator.Options{Data: data, Log: log.add})
+			srv := newEmulator(t, emulator.Options{Data: data, Log: log.add})
 			srv.Inject(tc.faults...)
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6ProviderFactories,
@@ -210,7 +210,7 @@ func TestAccFaultsNotRetried(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := emulator.NewTestServer(t, emulator.Options{Data: emulator.SingleTemplate(3, 7, 10, 1)})
+			srv := newEmulator(t, emulator.Options{Data: emulator.SingleTemplate(3, 7, 10, 1)})
 			f := tc.fault
 			f.Times = 5 // a retry would be served the same fault, and counted
 			srv.Inject(f)
@@ -233,7 +233,7 @@ func TestAccFaultsNotRetried(t *testing.T) {
 // in the diagnostic by asking for a pattern that would need them).
 func TestAccFaultsLoginPageSnippetCut(t *testing.T) {
 	clearProviderEnv(t)
-	srv := emulator.NewTestServer(t, emulator.Options{Data: emulator.SingleTemplate(3, 7, 10, 1)})
+	srv := newEmulator(t, emulator.Options{Data: emulator.SingleTemplate(3, 7, 10, 1)})
 	page := "<html><body>" + strings.Repeat("a", 188) + "TAIL-PAST-200</body></html>"
 	srv.Inject(emulator.Fault{Body: page, Times: 2})
 	resource.UnitTest(t, resource.TestCase{
@@ -251,7 +251,7 @@ func TestAccFaultsLoginPageSnippetCut(t *testing.T) {
 // diagnostic gives the last failure and the attempts.
 func TestAccFaultsRetriesBounded(t *testing.T) {
 	clearProviderEnv(t)
-	srv := emulator.NewTestServer(t, emulator.Options{Data: emulator.SingleTemplate(3, 7, 10, 1)})
+	srv := newEmulator(t, emulator.Options{Data: emulator.SingleTemplate(3, 7, 10, 1)})
 	srv.Inject(emulator.Fault{Status: 503, Header: map[string]string{"Retry-After": "3600", "X-Bkapi-Request-Id": "gw-503"}, Times: 1000})
 	start := time.Now()
 	resource.UnitTest(t, resource.TestCase{
@@ -300,18 +300,18 @@ func TestAccFaultsDataChangesBetweenPages(t *testing.T) {
 			}
 		}, nil},
 		{"a page with more items than asked", nil,
-			[]emulator.Fault{{ExtraItems: 20, Match: func(r emulator.RecordedRequest) bool { return strings.Contains(string(r.Body), `"start":40`) }}}},
+			[]emulator.Fault{{ExtraItems: 20, Match: func(r emulator.RecordedRequest) bool { return strings.Contains(string(r.Body), `"start":39`) }}}},
 		{"more items than asked, and an insert", func(p emulator.PageRequest, m *emulator.Mutator) {
 			if p.N == 2 {
 				m.Insert(biz, tpl, emulator.Instance{})
 			}
-		}, []emulator.Fault{{ExtraItems: 20, Match: func(r emulator.RecordedRequest) bool { return strings.Contains(string(r.Body), `"start":40`) }}}},
+		}, []emulator.Fault{{ExtraItems: 20, Match: func(r emulator.RecordedRequest) bool { return strings.Contains(string(r.Body), `"start":39`) }}}},
 	}
 	clearProviderEnv(t) // once, for the parallel subtests
 	for _, tc := range exact {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := emulator.NewTestServer(t, emulator.Options{Data: emulator.SingleTemplate(biz, tpl, 120, 9)})
+			srv := newEmulator(t, emulator.Options{Data: emulator.SingleTemplate(biz, tpl, 120, 9)})
 			if tc.hook != nil {
 				srv.OnPage(tc.hook)
 			}
@@ -347,7 +347,7 @@ func TestAccFaultsDataChangesBetweenPages(t *testing.T) {
 		want *regexp.Regexp
 	}{
 		{"count never settles", func(p emulator.PageRequest, m *emulator.Mutator) {
-			if p.Start == 40 {
+			if p.Start == 39 {
 				m.Insert(biz, tpl, emulator.Instance{})
 			}
 		}, diagPattern("list_service_instance_by_set_template failed: the data kept changing during the read",
@@ -356,7 +356,7 @@ func TestAccFaultsDataChangesBetweenPages(t *testing.T) {
 			var mu sync.Mutex
 			next := int64(10)
 			return func(p emulator.PageRequest, m *emulator.Mutator) {
-				if p.Start == 40 {
+				if p.Start == 39 {
 					mu.Lock()
 					id := next
 					next++
@@ -370,7 +370,7 @@ func TestAccFaultsDataChangesBetweenPages(t *testing.T) {
 	for _, tc := range failing {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := emulator.NewTestServer(t, emulator.Options{Data: emulator.SingleTemplate(biz, tpl, 120, 9)})
+			srv := newEmulator(t, emulator.Options{Data: emulator.SingleTemplate(biz, tpl, 120, 9)})
 			srv.OnPage(tc.hook)
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6ProviderFactories,
@@ -410,7 +410,7 @@ func TestAccFaultsLoad16DataSources(t *testing.T) {
 	clearProviderEnv(t)
 	const biz, tpl, n = 3, 7, 30
 	data := emulator.SingleTemplate(biz, tpl, n, 77)
-	srv := emulator.NewTestServer(t, emulator.Options{Data: data, RateLimit: 50, Latency: 20 * time.Millisecond})
+	srv := newEmulator(t, emulator.Options{Data: data, RateLimit: 50, Latency: 20 * time.Millisecond})
 	var config strings.Builder
 	config.WriteString(providerBlock("apigw", srv.APIGWURL(), "page_size = 5", "parallelism = 4", "max_retries = 20",
 		`retry_wait_min = "20ms"`, `retry_wait_max = "300ms"`))

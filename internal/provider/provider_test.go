@@ -90,3 +90,19 @@ func baseURLFor(s *emulator.Server, gateway string) string {
 	}
 	return s.URL()
 }
+
+// newEmulator starts an emulator for opts that holds every request to the documented
+// page maximum (StrictLimits), as a stricter gateway or CMDB release would: a provider
+// that relies on the CMDB code tolerating more fails every acceptance test.
+func newEmulator(t testing.TB, opts emulator.Options) *emulator.Server {
+	t.Helper()
+	opts.StrictLimits = true
+	return emulator.NewTestServer(t, opts)
+}
+
+// newTLSEmulator is newEmulator over HTTPS; it also returns the CA PEM to trust.
+func newTLSEmulator(t testing.TB, opts emulator.Options) (*emulator.Server, string) {
+	t.Helper()
+	opts.StrictLimits = true
+	return emulator.NewTLSTestServer(t, opts)
+}

@@ -202,7 +202,7 @@ func TestSecretsNeverLeakThroughTerraformCLI(t *testing.T) {
 		t.Run(gateway, func(t *testing.T) {
 			t.Parallel()
 			data := emulator.SingleTemplate(3, 7, 50, 3)
-			srv := emulator.NewTestServer(t, emulator.Options{Data: data, AppSecret: leakSecret, Tokens: map[string]string{leakToken: testUser}})
+			srv := newEmulator(t, emulator.Options{Data: data, AppSecret: leakSecret, Tokens: map[string]string{leakToken: testUser}})
 			var w *tfWorkspace
 			credentials := ""
 			if gateway == "esb" {
@@ -313,8 +313,8 @@ func withoutConfiguration(t *testing.T, planJSON string) string {
 func TestAccTLS(t *testing.T) {
 	clearProviderEnv(t)
 	data := emulator.SingleTemplate(3, 7, 40, 8)
-	srv, caPEM := emulator.NewTLSTestServer(t, emulator.Options{Data: data})
-	_, otherCA := emulator.NewTLSTestServer(t, emulator.Options{})
+	srv, caPEM := newTLSEmulator(t, emulator.Options{Data: data})
+	_, otherCA := newTLSEmulator(t, emulator.Options{})
 	if !strings.HasPrefix(srv.URL(), "https://") {
 		t.Fatalf("emulator URL %s is not https", srv.URL())
 	}
@@ -466,7 +466,7 @@ func TestAccProxy(t *testing.T) {
 	}
 
 	t.Run("HTTPS_PROXY", func(t *testing.T) {
-		srv, _ := emulator.NewTLSTestServer(t, emulator.Options{Data: data})
+		srv, _ := newTLSEmulator(t, emulator.Options{Data: data})
 		port := srv.Addr()[strings.LastIndex(srv.Addr(), ":")+1:]
 		proxy, proxyURL := newForwardProxy(t, srv.Addr(), "cmdb.test:"+port)
 		t.Setenv("HTTPS_PROXY", proxyURL)
@@ -487,7 +487,7 @@ func TestAccProxy(t *testing.T) {
 		}
 	})
 	t.Run("HTTP_PROXY", func(t *testing.T) {
-		srv := emulator.NewTestServer(t, emulator.Options{Data: data})
+		srv := newEmulator(t, emulator.Options{Data: data})
 		port := srv.Addr()[strings.LastIndex(srv.Addr(), ":")+1:]
 		proxy, proxyURL := newForwardProxy(t, srv.Addr(), "cmdb.test:"+port)
 		t.Setenv("HTTP_PROXY", proxyURL)
@@ -503,7 +503,7 @@ func TestAccProxy(t *testing.T) {
 		}
 	})
 	t.Run("NO_PROXY", func(t *testing.T) {
-		srv, _ := emulator.NewTLSTestServer(t, emulator.Options{Data: data})
+		srv, _ := newTLSEmulator(t, emulator.Options{Data: data})
 		port := srv.Addr()[strings.LastIndex(srv.Addr(), ":")+1:]
 		proxy, proxyURL := newForwardProxy(t, srv.Addr(), "cmdb.test:"+port)
 		t.Setenv("HTTPS_PROXY", proxyURL)
@@ -529,7 +529,7 @@ func TestAccProxy(t *testing.T) {
 // Content-Type or User-Agent (in any case) are a plan-time error, and no request is sent.
 func TestAccHeadersCannotOverrideReserved(t *testing.T) {
 	clearProviderEnv(t)
-	srv := emulator.NewTestServer(t, emulator.Options{Data: emulator.SingleTemplate(3, 7, 5, 1)})
+	srv := newEmulator(t, emulator.Options{Data: emulator.SingleTemplate(3, 7, 5, 1)})
 	for _, tc := range []struct{ header, reserved string }{
 		{"X-Bkapi-Authorization", "X-Bkapi-Authorization"},
 		{"x-bkapi-authorization", "X-Bkapi-Authorization"},
@@ -556,7 +556,7 @@ func TestAccHeadersCannotOverrideReserved(t *testing.T) {
 // configuration built another way), the client still sends its own X-Bkapi-Authorization,
 // Content-Type and User-Agent, once each.
 func TestHeadersGuardInClient(t *testing.T) {
-	srv := emulator.NewTestServer(t, emulator.Options{Data: emulator.SingleTemplate(3, 7, 5, 1)})
+	srv := newEmulator(t, emulator.Options{Data: emulator.SingleTemplate(3, 7, 5, 1)})
 	m := nullModel()
 	m.Headers = types.MapValueMust(types.StringType, map[string]attr.Value{
 		"x-bkapi-authorization": types.StringValue(`{"bk_app_code":"evil","bk_app_secret":"evil"}`),

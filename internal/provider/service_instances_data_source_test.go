@@ -143,7 +143,7 @@ func TestAccServiceInstances(t *testing.T) {
 func testAccServiceInstances(t *testing.T, factories map[string]func() (tfprotov6.ProviderServer, error), gateway string) {
 	clearProviderEnv(t)
 	data := emulator.SingleTemplate(3, 7, 1234, 42)
-	srv := emulator.NewTestServer(t, emulator.Options{Data: data})
+	srv := newEmulator(t, emulator.Options{Data: data})
 	want := data.Instances(3, 7)
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories,
@@ -158,12 +158,57 @@ func testAccServiceInstances(t *testing.T, factories map[string]func() (tfprotov
 			},
 		}},
 	})
-	// 13 pages of 100 for each read; terraform reads the data source more than once
+	// 13 pages of 100 (starts 0, 99, ..., 1188) for each read; terraform reads the data source more than once
 	// across plan and apply, so check the paging of the requests rather than a total.
 	for _, r := range srv.Requests() {
 		if r.Gateway != gateway {
 			t.Errorf("request %s went to gateway %q, want %q", r.Path, r.Gateway, gateway)
 		}
+	}
+}
+
+// TestAccServiceInstancesDocumentedPageLimit reads 1,234 instances with the default page
+// size on both gateways from an emulator that refuses any limit above the documented 500
+// (issue 9): every instance comes back, no request asks for more than 500, and each read
+// is the contract's start sequence 0, 499, 998.
+func TestAccServiceInstancesDocumentedPageLimit(t *testing.T) {
+	for _, gateway := range []string{"esb", "apigw"} {
+		t.Run(gateway, func(t *testing.T) {
+			clearProviderEnv(t)
+			data := emulator.SingleTemplate(3, 7, 1234, 11)
+			srv := newEmulator(t, emulator.Options{Data: data})
+			resource.UnitTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: protoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config: providerBlock(gateway, baseURLFor(srv, gateway), "parallelism = 1") + dataBlock(3, 7),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(1234)),
+						expectInstances{addr: dataAddr, want: data.Instances(3, 7)},
+					},
+				}},
+			})
+			reqs := srv.Requests()
+			if len(reqs) == 0 || len(reqs)%3 != 0 {
+				t.Fatalf("%d requests, want 3 per read", len(reqs))
+			}
+			for i, r := range reqs {
+				var body struct {
+					Page struct{ Start, Limit int } `json:"page"`
+				}
+				if err := json.Unmarshal(r.Body, &body); err != nil {
+					t.Fatalf("request %d: %v", i, err)
+				}
+				if body.Page.Limit != 500 {
+					t.Errorf("request %d asked for limit %d, want 500 (page_size, never more)", i, body.Page.Limit)
+				}
+				if want := []int{0, 499, 998}[i%3]; body.Page.Start != want {
+					t.Errorf("request %d start %d, want %d", i, body.Page.Start, want)
+				}
+				if r.Code != 0 {
+					t.Errorf("request %d answered code %d", i, r.Code)
+				}
+			}
+		})
 	}
 }
 
@@ -173,7 +218,7 @@ func TestAccServiceInstancesFromEnvironment(t *testing.T) {
 		t.Run(gateway, func(t *testing.T) {
 			clearProviderEnv(t)
 			data := emulator.SingleTemplate(5, 9, 321, 7)
-			srv := emulator.NewTestServer(t, emulator.Options{Data: data})
+			srv := newEmulator(t, emulator.Options{Data: data})
 			t.Setenv(envBaseURL, baseURLFor(srv, gateway))
 			t.Setenv(envGateway, gateway)
 			t.Setenv(envAppCode, testAppCode)
@@ -199,7 +244,7 @@ func TestAccServiceInstancesFromEnvironment(t *testing.T) {
 // TestAccServiceInstancesEmpty reads a template that does not exist: an empty list, not null.
 func TestAccServiceInstancesEmpty(t *testing.T) {
 	clearProviderEnv(t)
-	srv := emulator.NewTestServer(t, emulator.Options{Data: emulator.SingleTemplate(3, 7, 10, 1)})
+	srv := newEmulator(t, emulator.Options{Data: emulator.SingleTemplate(3, 7, 10, 1)})
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -229,7 +274,7 @@ func TestAccServiceInstancesExactIDsAndLabels(t *testing.T) {
 				LastTime: "2020-10-09T02:46:25.002Z", SupplierAccount: "0"},
 		},
 	}
-	srv := emulator.NewTestServer(t, emulator.Options{Data: data})
+	srv := newEmulator(t, emulator.Options{Data: data})
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -260,7 +305,7 @@ func TestAccServiceInstancesExactIDsAndLabels(t *testing.T) {
 // request reaches the CMDB.
 func TestAccValidationBeforeAnyRequest(t *testing.T) {
 	clearProviderEnv(t)
-	srv := emulator.NewTestServer(t, emulator.Options{Data: emulator.SingleTemplate(3, 7, 10, 1)})
+	srv := newEmulator(t, emulator.Options{Data: emulator.SingleTemplate(3, 7, 10, 1)})
 	good := providerBlock("esb", srv.URL())
 	cases := []struct {
 		name, config, want string
@@ -299,7 +344,7 @@ func TestAccValidationBeforeAnyRequest(t *testing.T) {
 // TestAccAPIErrors checks that a CMDB failure is one clear error for the user.
 func TestAccAPIErrors(t *testing.T) {
 	clearProviderEnv(t)
-	srv := emulator.NewTestServer(t, emulator.Options{Data: emulator.SingleTemplate(3, 7, 10, 1)})
+	srv := newEmulator(t, emulator.Options{Data: emulator.SingleTemplate(3, 7, 10, 1)})
 	wrongSecret := func(gateway string) string {
 		return fmt.Sprintf(`
 provider "bkcmdb" {
