@@ -1,8 +1,8 @@
 package cmdb
 
 import (
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
