@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/cmdb"
 	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/emulator"
 )
 
@@ -212,4 +213,39 @@ func clearProviderEnvTB(tb testing.TB) {
 			tb.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkEncodeState writes the state of bkcmdb_service_instances for 100,000 instances
+// (labels on every fourth), the step of the read that follows the walk.
+func BenchmarkEncodeState(b *testing.B) {
+	list := benchInstances(100_000)
+	typ, err := serviceInstancesSpec.stateType()
+	if err != nil {
+		b.Fatal(err)
+	}
+	config := map[string]tftypes.Value{"bk_biz_id": testNumber(benchBiz), "set_template_id": testNumber(benchTpl)}
+	b.ReportAllocs()
+	var size int
+	for b.Loop() {
+		state, err := encodeState(typ, config, []stateAttr{intAttr("total", list.Count), serviceInstanceRecord.list("instances", list.Instances)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(state)
+	}
+	b.ReportMetric(float64(size), "state-B/op")
+}
+
+// benchInstances are n instances shaped like CMDB's.
+func benchInstances(n int) *cmdb.ServiceInstanceList {
+	items := make([]cmdb.ServiceInstance, n)
+	for i := range items {
+		items[i] = cmdb.ServiceInstance{ID: int64(i + 1), Name: fmt.Sprintf("10.0.%d.%d_nginx", i/250, i%250), BizID: benchBiz,
+			ModuleID: int64(1000 + i%50), HostID: int64(50000 + i), ServiceTemplateID: 51, Creator: "admin", Modifier: "admin",
+			CreateTime: "2020-10-09T02:46:25.002Z", LastTime: "2020-10-09T02:46:25.002Z", SupplierAccount: "0"}
+		if i%4 == 0 {
+			items[i].Labels = map[string]string{"env": "prod", "zone": "gz-1"}
+		}
+	}
+	return &cmdb.ServiceInstanceList{Count: int64(n), Instances: items}
 }

@@ -1,5 +1,5 @@
 // Package provider implements the bkcmdb Terraform provider: its configuration
-// and the bkcmdb_service_instances data source.
+// and its data sources.
 package provider
 
 import (
@@ -60,11 +60,18 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 	p.data.Store(data)
 }
 
+// dataSourceSpecs are every data source of the provider.
+var dataSourceSpecs = []*dataSourceSpec{
+	serviceInstancesSpec,
+}
+
 // DataSources lists the provider's data sources.
 func (p *Provider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{
-		NewServiceInstancesDataSource,
+	out := make([]func() datasource.DataSource, len(dataSourceSpecs))
+	for i, spec := range dataSourceSpecs {
+		out[i] = newDataSource(spec)
 	}
+	return out
 }
 
 // Resources lists the provider's resources: none, the provider only reads.

@@ -570,9 +570,9 @@ func TestHeadersGuardInClient(t *testing.T) {
 	if diags.HasError() {
 		t.Fatalf("configure: %s", errorsText(diags))
 	}
-	list, d := readServiceInstances(context.Background(), data, 3, 7)
-	if d != nil {
-		t.Fatalf("read: %s: %s", d.Summary(), d.Detail())
+	list, err := data.client.ListServiceInstancesBySetTemplate(context.Background(), 3, 7)
+	if err != nil {
+		t.Fatalf("read: %v", err)
 	}
 	if list.Count != 5 {
 		t.Fatalf("count %d", list.Count)

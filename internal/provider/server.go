@@ -2,32 +2,28 @@ package provider
 
 import (
 	"context"
-	"math/big"
+	"errors"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
-
-	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/cmdb"
 )
 
 // NewProtocol6Server returns the constructor of the provider's protocol 6 server, the one
-// main serves: the framework's server, except that ReadDataSource of
-// bkcmdb_service_instances writes its state straight to msgpack.
+// main serves: the framework's server, except that ReadDataSource of every data source
+// writes its state straight to msgpack (see state.go).
 //
 // The framework would otherwise copy the state, convert it to framework values for its
 // semantic-equality pass, compare it with the copy, rebuild it to reify null blocks and
 // then encode it: six walks over 1.3 million values for 100,000 instances, several
 // hundred megabytes per 10,000 instances, and the largest share of the provider's time
-// and memory. Everything else (schemas, validation, configuration, every other data
-// source) goes through the framework; so does this read when the provider is not
-// configured or the configuration is not the plain known numbers terraform sends, which
-// keeps the framework's diagnostics for those cases.
+// and memory. Everything else (schemas, validation, configuration) goes through the
+// framework; so does a read when the provider is not configured or the configuration
+// is not fully known, which keeps the framework's diagnostics for those cases.
 //
-// The server implements tfprotov6.ProviderServer only: the provider has no list
-// resources, actions or state stores.
+// Every other RPC, the optional list resource, action and state store ones included, is
+// the framework's (TestServerServesEveryFrameworkMethod holds that).
 func NewProtocol6Server(version string) func() (tfprotov6.ProviderServer, error) {
 	return func() (tfprotov6.ProviderServer, error) {
 		p := &Provider{version: version}
@@ -35,84 +31,62 @@ func NewProtocol6Server(version string) func() (tfprotov6.ProviderServer, error)
 		if err != nil {
 			return nil, err
 		}
-		return &server{ProviderServer: fw, provider: p}, nil
+		return newServer(fw, p)
 	}
 }
 
-// server is the framework's server with the fast read of bkcmdb_service_instances.
+// server is the framework's server with the fast read of every data source.
 type server struct {
 	tfprotov6.ProviderServer
+	tfprotov6.ListResourceServer
+	tfprotov6.ActionServer
+	tfprotov6.StateStoreServer
+
 	provider *Provider
+	specs    map[string]*dataSourceSpec
 }
 
-// serviceInstancesTypeName is the full type name of the data source.
-const serviceInstancesTypeName = TypeName + "_service_instances"
+func newServer(fw tfprotov6.ProviderServer, p *Provider) (*server, error) {
+	lr, ok1 := fw.(tfprotov6.ListResourceServer)
+	act, ok2 := fw.(tfprotov6.ActionServer)
+	ss, ok3 := fw.(tfprotov6.StateStoreServer)
+	if !ok1 || !ok2 || !ok3 {
+		return nil, errors.New("the framework's server lacks an optional protocol 6 interface; update server")
+	}
+	s := &server{ProviderServer: fw, ListResourceServer: lr, ActionServer: act, StateStoreServer: ss,
+		provider: p, specs: map[string]*dataSourceSpec{}}
+	for _, spec := range dataSourceSpecs {
+		s.specs[spec.typeName()] = spec
+	}
+	return s, nil
+}
 
-// ReadDataSource reads bkcmdb_service_instances directly and hands every other read to
-// the framework.
+// ReadDataSource reads a data source directly when the provider is configured and the
+// configuration is fully known, and hands every other read to the framework.
 func (s *server) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
 	data := s.provider.data.Load()
-	if req == nil || req.TypeName != serviceInstancesTypeName || data == nil || req.Config == nil {
+	if req == nil || data == nil || req.Config == nil || s.specs[req.TypeName] == nil {
 		return s.ProviderServer.ReadDataSource(ctx, req)
 	}
-	bizID, setTemplateID, ok := serviceInstancesConfig(req.Config)
-	if !ok {
+	spec := s.specs[req.TypeName]
+	typ, err := spec.stateType()
+	if err != nil {
 		return s.ProviderServer.ReadDataSource(ctx, req)
 	}
-	list, d := readServiceInstances(ctx, data, bizID, setTemplateID)
+	config, err := req.Config.Unmarshal(typ)
+	if err != nil || config.IsNull() || !config.IsFullyKnown() {
+		return s.ProviderServer.ReadDataSource(ctx, req)
+	}
+	state, d := spec.readState(ctx, data, config)
 	if d != nil {
 		return &tfprotov6.ReadDataSourceResponse{Diagnostics: []*tfprotov6.Diagnostic{protoDiagnostic(d)}}, nil
 	}
-	return &tfprotov6.ReadDataSourceResponse{
-		State: &tfprotov6.DynamicValue{MsgPack: appendServiceInstancesState(nil, bizID, setTemplateID, list)},
-	}, nil
+	return &tfprotov6.ReadDataSourceResponse{State: &tfprotov6.DynamicValue{MsgPack: state}}, nil
 }
 
-// serviceInstancesConfig returns bk_biz_id and set_template_id from the configuration
-// when both are known integers of 1 or more.
-func serviceInstancesConfig(config *tfprotov6.DynamicValue) (bizID, setTemplateID int64, ok bool) {
-	t, err := stateTypes()
-	if err != nil {
-		return 0, 0, false
-	}
-	v, err := config.Unmarshal(t.state)
-	if err != nil || !v.IsFullyKnown() || v.IsNull() {
-		return 0, 0, false
-	}
-	var attrs map[string]tftypes.Value
-	if err := v.As(&attrs); err != nil {
-		return 0, 0, false
-	}
-	bizID, ok1 := positiveInt(attrs["bk_biz_id"])
-	setTemplateID, ok2 := positiveInt(attrs["set_template_id"])
-	return bizID, setTemplateID, ok1 && ok2
-}
-
-// positiveInt is v as an int64 when it is a known, exact integer of 1 or more.
-func positiveInt(v tftypes.Value) (int64, bool) {
-	if !v.IsKnown() || v.IsNull() || !v.Type().Is(tftypes.Number) {
-		return 0, false
-	}
-	var f big.Float
-	if err := v.As(&f); err != nil {
-		return 0, false
-	}
-	n, acc := f.Int64()
-	return n, acc == big.Exact && n >= 1
-}
-
-// readServiceInstances runs the client's read with the provider's logging context; both
-// read paths use it. The diagnostic is nil on success.
-func readServiceInstances(ctx context.Context, data *providerData, bizID, setTemplateID int64) (*cmdb.ServiceInstanceList, diag.Diagnostic) {
-	ctx = data.logContext(ctx)
-	ctx = tflog.SetField(ctx, "bk_biz_id", bizID)
-	ctx = tflog.SetField(ctx, "set_template_id", setTemplateID)
-	list, err := data.client.ListServiceInstancesBySetTemplate(ctx, bizID, setTemplateID)
-	if err != nil {
-		return nil, errorDiagnostic(err)
-	}
-	tflog.Debug(ctx, "read service instances", map[string]any{"count": list.Count, "instances": len(list.Instances)})
-	return list, nil
+// unmarshalState decodes a state written by encodeState, for the framework's read.
+func unmarshalState(state []byte, typ tftypes.Object) (tftypes.Value, error) {
+	return (&tfprotov6.DynamicValue{MsgPack: state}).Unmarshal(typ)
 }
 
 // protoDiagnostic is a framework diagnostic in protocol form.

@@ -5,8 +5,11 @@ import (
 	"context"
 	"math"
 	"math/big"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -37,16 +40,18 @@ func TestStateMsgPack(t *testing.T) {
 	}
 	cases["many"] = many
 
-	tt, err := stateTypes()
-	if err != nil {
-		t.Fatal(err)
-	}
+	tt := serviceInstancesTestTypes(t)
 	for name, items := range cases {
 		t.Run(name, func(t *testing.T) {
 			list := &cmdb.ServiceInstanceList{Count: int64(len(items)), Instances: items}
-			got := appendServiceInstancesState(nil, 3, 70000, list)
-			if bound := stateSizeBound(list); len(got) > bound {
-				t.Errorf("state is %d bytes, above its bound %d", len(got), bound)
+			computed := []stateAttr{intAttr("total", list.Count), serviceInstanceRecord.list("instances", list.Instances)}
+			config := map[string]tftypes.Value{"bk_biz_id": testNumber(3), "set_template_id": testNumber(70000)}
+			got, err := encodeState(tt.state, config, computed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bound := computed[1].size; len(got) > bound+64 {
+				t.Errorf("state is %d bytes, above its bound %d", len(got), bound+64)
 			}
 			want := referenceState(tt, 3, 70000, list)
 			wantValue, err := tfprotov6.NewDynamicValue(tt.state, want)
@@ -77,6 +82,39 @@ func TestStateMsgPack(t *testing.T) {
 			}
 		})
 	}
+}
+
+// serviceInstancesTypes are the Terraform types of bkcmdb_service_instances, from its schema.
+type serviceInstancesTypes struct {
+	state    tftypes.Object
+	list     tftypes.List
+	instance tftypes.Object
+	labels   tftypes.Map
+}
+
+func serviceInstancesTestTypes(t testing.TB) serviceInstancesTypes {
+	t.Helper()
+	state, err := serviceInstancesSpec.stateType()
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, ok := state.AttributeTypes["instances"].(tftypes.List)
+	if !ok {
+		t.Fatal("instances is not a list")
+	}
+	instance, ok := list.ElementType.(tftypes.Object)
+	if !ok {
+		t.Fatal("instances elements are not objects")
+	}
+	labels, ok := instance.AttributeTypes["labels"].(tftypes.Map)
+	if !ok {
+		t.Fatal("labels is not a map")
+	}
+	return serviceInstancesTypes{state: state, list: list, instance: instance, labels: labels}
+}
+
+func testNumber(n int64) tftypes.Value {
+	return tftypes.NewValue(tftypes.Number, new(big.Float).SetInt64(n))
 }
 
 // referenceState builds the state the slow, obvious way, as tftypes values.
@@ -110,10 +148,7 @@ func TestServedReadFallsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tt, err := stateTypes()
-	if err != nil {
-		t.Fatal(err)
-	}
+	tt := serviceInstancesTestTypes(t)
 	config, err := tfprotov6.NewDynamicValue(tt.state, tftypes.NewValue(tt.state, map[string]tftypes.Value{
 		"bk_biz_id":       tftypes.NewValue(tftypes.Number, big.NewFloat(3)),
 		"set_template_id": tftypes.NewValue(tftypes.Number, big.NewFloat(7)),
@@ -126,7 +161,7 @@ func TestServedReadFallsBack(t *testing.T) {
 	if _, err := s.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := s.ReadDataSource(ctx, &tfprotov6.ReadDataSourceRequest{TypeName: serviceInstancesTypeName, Config: &config})
+	resp, err := s.ReadDataSource(ctx, &tfprotov6.ReadDataSourceRequest{TypeName: serviceInstancesSpec.typeName(), Config: &config})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,5 +174,45 @@ func TestServedReadFallsBack(t *testing.T) {
 	}
 	if !hasError(resp.Diagnostics) {
 		t.Errorf("unknown data source: got no error")
+	}
+}
+
+// TestServerServesEveryFrameworkMethod holds that the served server answers every RPC
+// the framework's server answers, the optional list resource, action and state store
+// ones included: a method the framework adds later and the wrapper does not forward
+// fails here instead of going silently unserved.
+func TestServerServesEveryFrameworkMethod(t *testing.T) {
+	fw, err := providerserver.NewProtocol6WithError(New("test")())()
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, err := NewProtocol6Server("test")()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fwType, servedType := reflect.TypeOf(fw), reflect.TypeOf(served)
+	if fwType.NumMethod() < 20 {
+		t.Fatalf("the framework's server has %d methods; the check would prove nothing", fwType.NumMethod())
+	}
+	for i := range fwType.NumMethod() {
+		m := fwType.Method(i)
+		sm, ok := servedType.MethodByName(m.Name)
+		if !ok {
+			t.Errorf("the served server lacks %s, which the framework's server has", m.Name)
+			continue
+		}
+		if sm.Type.NumIn() != m.Type.NumIn() || sm.Type.NumOut() != m.Type.NumOut() {
+			t.Errorf("%s: signature %s, the framework's is %s", m.Name, sm.Type, m.Type)
+		}
+	}
+	//nolint:staticcheck // deprecated as separate interfaces, and what the framework's server implements today
+	for name, iface := range map[string]reflect.Type{
+		"ProviderServerWithListResource": reflect.TypeFor[tfprotov6.ProviderServerWithListResource](),
+		"ProviderServerWithActions":      reflect.TypeFor[tfprotov6.ProviderServerWithActions](),
+		"ProviderServerWithStateStores":  reflect.TypeFor[tfprotov6.ProviderServerWithStateStores](),
+	} {
+		if fwType.Implements(iface) && !servedType.Implements(iface) {
+			t.Errorf("the framework's server implements tfprotov6.%s and the served one does not", name)
+		}
 	}
 }

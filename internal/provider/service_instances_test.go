@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -212,6 +213,97 @@ func TestAccServiceInstancesDocumentedPageLimit(t *testing.T) {
 	}
 }
 
+// filteredDataBlock is the data source under test with filter arguments.
+func filteredDataBlock(bizID, setTemplateID int64, filters ...string) string {
+	return fmt.Sprintf(`
+data "bkcmdb_service_instances" "test" {
+  bk_biz_id       = %d
+  set_template_id = %d
+  %s
+}
+`, bizID, setTemplateID, strings.Join(filters, "\n  "))
+}
+
+// TestAccServiceInstancesFilters checks every filter of the contract, alone and together:
+// instances holds exactly the matching subset, ascending by id, total stays CMDB's count,
+// an empty list matches nothing, and a filtered read costs the same requests as an
+// unfiltered one (the filters are applied after the consistent read).
+func TestAccServiceInstancesFilters(t *testing.T) {
+	clearProviderEnv(t)
+	data := emulator.SingleTemplate(3, 7, 600, 21)
+	all := data.Instances(3, 7)
+	// Two modules, two hosts, one label pair that some instances carry.
+	modA, modB := all[0].ModuleID, all[0].ModuleID
+	for _, in := range all {
+		if in.ModuleID != modA {
+			modB = in.ModuleID
+			break
+		}
+	}
+	hostA, hostB := all[1].HostID, all[len(all)/2].HostID
+	var labelKey, labelValue string
+	for _, in := range all {
+		for k, v := range in.Labels {
+			labelKey, labelValue = k, v
+		}
+		if labelKey != "" {
+			break
+		}
+	}
+	if modA == modB || labelKey == "" {
+		t.Fatalf("the dataset does not exercise the filters (modules %d %d, label %q)", modA, modB, labelKey)
+	}
+	keep := func(f func(emulator.Instance) bool) []emulator.Instance {
+		out := []emulator.Instance{}
+		for _, in := range all {
+			if f(in) {
+				out = append(out, in)
+			}
+		}
+		return out
+	}
+	labelled := func(in emulator.Instance) bool { return in.Labels[labelKey] == labelValue }
+	cases := []struct {
+		name    string
+		filters []string
+		want    []emulator.Instance
+	}{
+		{"modules", []string{fmt.Sprintf("bk_module_ids = [%d, %d]", modB, modA)},
+			keep(func(in emulator.Instance) bool { return in.ModuleID == modA || in.ModuleID == modB })},
+		{"hosts", []string{fmt.Sprintf("bk_host_ids = [%d, %d, 999999999]", hostB, hostA)},
+			keep(func(in emulator.Instance) bool { return in.HostID == hostA || in.HostID == hostB })},
+		{"labels", []string{fmt.Sprintf("labels = { %q = %q }", labelKey, labelValue)}, keep(labelled)},
+		{"labels with a pair nobody has", []string{fmt.Sprintf("labels = { %q = %q, \"no-such\" = \"x\" }", labelKey, labelValue)}, nil},
+		{"modules and labels", []string{fmt.Sprintf("bk_module_ids = [%d]", modA), fmt.Sprintf("labels = { %q = %q }", labelKey, labelValue)},
+			keep(func(in emulator.Instance) bool { return in.ModuleID == modA && labelled(in) })},
+		{"empty list matches nothing", []string{"bk_module_ids = []"}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.want == nil {
+				tc.want = []emulator.Instance{}
+			}
+			if len(tc.want) == len(all) {
+				t.Fatal("the filter keeps everything: the case proves nothing")
+			}
+			srv := newEmulator(t, emulator.Options{Data: data})
+			resource.UnitTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: protoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config: providerBlock("apigw", srv.APIGWURL(), "page_size = 250") + filteredDataBlock(3, 7, tc.filters...),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(dataAddr, tfjsonpath.New("total"), knownvalue.Int64Exact(int64(len(all)))),
+						expectInstances{addr: dataAddr, want: tc.want},
+					},
+				}},
+			})
+			if n := srv.RequestCount(); n%3 != 0 || n == 0 {
+				t.Errorf("%d requests, want 3 per read (600 records in pages of 250, as without filters)", n)
+			}
+		})
+	}
+}
+
 // TestAccServiceInstancesFromEnvironment configures the provider from environment variables only.
 func TestAccServiceInstancesFromEnvironment(t *testing.T) {
 	for _, gateway := range []string{"esb", "apigw"} {
@@ -319,6 +411,8 @@ func TestAccValidationBeforeAnyRequest(t *testing.T) {
 		{"request_timeout", providerBlock("esb", srv.URL(), `request_timeout = "-1s"`) + dataBlock(3, 7), `(?s)request_timeout.*longer than zero`},
 		{"ca_cert_pem", providerBlock("esb", srv.URL(), `ca_cert_pem = "not a pem"`) + dataBlock(3, 7), `(?s)ca_cert_pem.*no PEM certificate`},
 		{"headers", providerBlock("esb", srv.URL(), `headers = { "User-Agent" = "x" }`) + dataBlock(3, 7), `(?s)User-Agent.*cannot be overridden`},
+		{"bk_module_ids zero", good + filteredDataBlock(3, 7, "bk_module_ids = [5, 0]"), `(?s)bk_module_ids.*at least 1`},
+		{"bk_host_ids negative", good + filteredDataBlock(3, 7, "bk_host_ids = [-2]"), `(?s)bk_host_ids.*at least 1`},
 		{"missing secret", `provider "bkcmdb" {
   base_url    = "` + srv.URL() + `"
   bk_app_code = "bkcmdb-demo"
