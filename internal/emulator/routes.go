@@ -62,8 +62,18 @@ func segments(path string) []string { return strings.Split(strings.Trim(path, "/
 // ESBPathOf returns the ESB path of a served API.
 func ESBPathOf(api string) string { return ESBPrefix + api + "/" }
 
+// APIs returns the names of the served APIs.
+func APIs() []string {
+	names := make([]string, len(apis))
+	for i, a := range apis {
+		names[i] = a.name
+	}
+	return names
+}
+
 // APIGWPathOf returns the gateway path of a served API after the stage
-// prefix, with its path parameters filled from params ("{bk_biz_id}" → params["bk_biz_id"]).
+// prefix, with its path parameters filled from params ("{bk_biz_id}" →
+// params["bk_biz_id"]); nil params keep the "{…}" placeholders.
 func APIGWPathOf(api string, params map[string]string) string {
 	for _, a := range apis {
 		if a.name != api {
@@ -71,7 +81,7 @@ func APIGWPathOf(api string, params map[string]string) string {
 		}
 		parts := make([]string, len(a.gwPath))
 		for i, seg := range a.gwPath {
-			if name, ok := paramName(seg); ok {
+			if name, ok := paramName(seg); ok && params != nil {
 				seg = params[name]
 			}
 			parts[i] = seg
