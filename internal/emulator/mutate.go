@@ -60,7 +60,7 @@ func (m *Mutator) InsertModule(mod Module) Module {
 		mod.ID = t.module.maxID + 1
 	}
 	if st := t.set.get(mod.SetID); st != nil && mod.SetTemplateID == 0 {
-		mod.SetTemplateID = st.src.(Set).SetTemplateID
+		mod.SetTemplateID = srcOf[Set](st).SetTemplateID
 	}
 	t.module.put(t.moduleRecord(mod), mod.BizID)
 	t.setOf[mod.ID] = mod.SetID
@@ -87,7 +87,7 @@ func (m *Mutator) InsertHost(h Host) Host {
 	}
 	if len(h.ModuleIDs) == 0 {
 		for _, r := range t.module.byBiz[h.BizID] {
-			if r.src.(Module).Default == 1 {
+			if srcOf[Module](r).Default == 1 {
 				h.ModuleIDs = []int64{r.id}
 				break
 			}

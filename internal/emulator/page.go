@@ -112,11 +112,14 @@ func compareValues(a, b any) int {
 	}
 	switch x := a.(type) {
 	case int64:
-		return cmp.Compare(x, b.(int64))
+		y, _ := b.(int64)
+		return cmp.Compare(x, y)
 	case string:
-		return strings.Compare(x, b.(string))
+		y, _ := b.(string)
+		return strings.Compare(x, y)
 	case []string:
-		return strings.Compare(strings.Join(x, ","), strings.Join(b.([]string), ","))
+		y, _ := b.([]string)
+		return strings.Compare(strings.Join(x, ","), strings.Join(y, ","))
 	}
 	return 0
 }

@@ -184,7 +184,7 @@ func (t *topoStore) hostsIn(bizID int64, sets, modules map[int64]bool) []*record
 	}
 	var out []*record
 	for _, r := range all {
-		for _, m := range r.src.(Host).ModuleIDs {
+		for _, m := range srcOf[Host](r).ModuleIDs {
 			if (sets == nil || sets[t.setOf[m]]) && (modules == nil || modules[m]) {
 				out = append(out, r)
 				break
@@ -194,25 +194,31 @@ func (t *topoStore) hostsIn(bizID int64, sets, modules map[int64]bool) []*record
 	return out
 }
 
+// srcOf is the object a record was built from.
+func srcOf[T any](r *record) T {
+	v, _ := r.src.(T)
+	return v
+}
+
 // snapshot returns the topology as a Dataset (without service instances).
 func (t *topoStore) snapshot() *Dataset {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	d := &Dataset{SupplierAccount: t.supplier}
 	for _, r := range t.biz.all() {
-		d.Businesses = append(d.Businesses, r.src.(Business))
+		d.Businesses = append(d.Businesses, srcOf[Business](r))
 	}
 	for _, r := range t.tpl.all() {
-		d.SetTemplates = append(d.SetTemplates, r.src.(SetTemplate))
+		d.SetTemplates = append(d.SetTemplates, srcOf[SetTemplate](r))
 	}
 	for _, r := range t.set.all() {
-		d.Sets = append(d.Sets, r.src.(Set))
+		d.Sets = append(d.Sets, srcOf[Set](r))
 	}
 	for _, r := range t.module.all() {
-		d.Modules = append(d.Modules, r.src.(Module))
+		d.Modules = append(d.Modules, srcOf[Module](r))
 	}
 	for _, r := range t.host.all() {
-		d.Hosts = append(d.Hosts, cloneHost(r.src.(Host)))
+		d.Hosts = append(d.Hosts, cloneHost(srcOf[Host](r)))
 	}
 	return d
 }

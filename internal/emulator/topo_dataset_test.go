@@ -201,6 +201,24 @@ func TestTopologyExampleFile(t *testing.T) {
 	}
 }
 
+// TestREADMEExample: the topology example in README.md is a valid dataset.
+func TestREADMEExample(t *testing.T) {
+	raw, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(raw), "## Describing a topology by hand")
+	_, block, _ := strings.Cut(rest, "```json\n")
+	block, _, _ = strings.Cut(block, "```")
+	var d Dataset
+	if err := json.Unmarshal([]byte(block), &d); err != nil {
+		t.Fatalf("README example: %v\n%s", err, block)
+	}
+	if err := d.Validate(); err != nil || len(d.Sets) != 2 || len(d.ServiceInstances) != 1 {
+		t.Fatalf("README example: %v (%d sets)", err, len(d.Sets))
+	}
+}
+
 // TestOldDatasetFile: a file of the first format (no sets, hosts without
 // modules) still loads and serves: instances as before, its modules in no
 // set, its hosts in their business.

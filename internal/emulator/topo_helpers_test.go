@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"testing"
+	"time"
 )
 
 var gateways = []string{GatewayESB, GatewayAPIGW}
@@ -186,3 +187,20 @@ var (
 	webShopAll   = map[string]string{"bk_supplier_account": "0", "bk_biz_id": "2", "bk_set_id": "0"}
 	webShopHosts = map[string]string{"bk_biz_id": "2"}
 )
+
+// waitRequest returns the last logged request that match accepts; the log is
+// written just after the answer, so it waits a little for it.
+func waitRequest(t testing.TB, s *Server, match func(RecordedRequest) bool) RecordedRequest {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(time.Millisecond) {
+		reqs := s.Requests()
+		for i := len(reqs) - 1; i >= 0; i-- {
+			if match(reqs[i]) {
+				return reqs[i]
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no such request in the log: %+v", reqs)
+		}
+	}
+}

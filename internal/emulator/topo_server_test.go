@@ -27,8 +27,7 @@ func TestEveryAPIOnBothDoors(t *testing.T) {
 	for _, req := range everyAPI {
 		for _, gw := range gateways {
 			t.Run(req.api+"/"+gw, func(t *testing.T) {
-				s.ResetRequests()
-				r := callAPI(t, s, gw, apiReq{api: req.api, params: req.params, body: withPage(req.body, 0, 5, "")})
+				r := callAPI(t, s, gw, apiReq{api: req.api, params: req.params, body: withPage(req.body, 0, 5, ""), header: map[string]string{"X-Test": req.api + gw}})
 				if count, info := r.records(t); count == 0 || len(info) == 0 || len(info) > 5 {
 					t.Fatalf("count %d, %d records", count, len(info))
 				}
@@ -37,8 +36,9 @@ func TestEveryAPIOnBothDoors(t *testing.T) {
 				if hasRID != (gw == GatewayESB) || gw == GatewayAPIGW && !uuidRegex.MatchString(r.header.Get("X-Bkapi-Request-Id")) {
 					t.Fatalf("request id: body %v, header %q", hasRID, r.header.Get("X-Bkapi-Request-Id"))
 				}
-				if reqs := s.Requests(); len(reqs) != 1 || reqs[0].API != req.api || reqs[0].Gateway != gw {
-					t.Fatalf("request log %+v", reqs)
+				logged := waitRequest(t, s, func(r RecordedRequest) bool { return r.Header.Get("X-Test") == req.api+gw })
+				if logged.API != req.api || logged.Gateway != gw || logged.Status != 200 {
+					t.Fatalf("request log %+v", logged)
 				}
 				bad := req
 				bad.header = map[string]string{"X-Bkapi-Authorization": `{"bk_app_code":"x","bk_app_secret":"y","bk_username":"admin"}`}
@@ -122,10 +122,12 @@ func TestTenantHeader(t *testing.T) {
 		for _, req := range everyAPI {
 			for _, gw := range gateways {
 				t.Run(tc.name+"/"+req.api+"/"+gw, func(t *testing.T) {
-					tc.s.ResetRequests()
-					r := callAPI(t, tc.s, gw, apiReq{api: req.api, params: req.params, body: withPage(req.body, 0, 1, ""), header: map[string]string{"X-Bk-Tenant-Id": tc.tenant}})
-					if got := tc.s.Requests()[0].Header.Get("X-Bk-Tenant-Id"); got != tc.tenant {
-						t.Fatalf("recorded tenant %q", got)
+					id := tc.name + req.api + gw
+					r := callAPI(t, tc.s, gw, apiReq{api: req.api, params: req.params, body: withPage(req.body, 0, 1, ""),
+						header: map[string]string{"X-Bk-Tenant-Id": tc.tenant, "X-Test": id}})
+					logged := waitRequest(t, tc.s, func(r RecordedRequest) bool { return r.Header.Get("X-Test") == id })
+					if got := logged.Header.Get("X-Bk-Tenant-Id"); got != tc.tenant || logged.API != req.api {
+						t.Fatalf("recorded tenant %q, API %q", got, logged.API)
 					}
 					if tc.ok {
 						r.records(t)
