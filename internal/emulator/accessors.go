@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"strings"
@@ -26,7 +27,7 @@ func (d *Dataset) Instances(bizID, setTemplateID int64) []Instance {
 			out = append(out, cloneInstance(in))
 		}
 	}
-	slices.SortFunc(out, func(a, b Instance) int { return cmpID(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Instance) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 
@@ -40,7 +41,7 @@ func (d *Dataset) BusinessesMatching(name string) []Business {
 			out = append(out, b)
 		}
 	}
-	slices.SortFunc(out, func(a, b Business) int { return cmpID(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Business) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 
@@ -52,7 +53,7 @@ func (d *Dataset) SetTemplatesOf(bizID int64) []SetTemplate {
 			out = append(out, t)
 		}
 	}
-	slices.SortFunc(out, func(a, b SetTemplate) int { return cmpID(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b SetTemplate) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 
@@ -64,7 +65,7 @@ func (d *Dataset) SetsOf(bizID int64) []Set {
 			out = append(out, s)
 		}
 	}
-	slices.SortFunc(out, func(a, b Set) int { return cmpID(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Set) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 
@@ -77,7 +78,7 @@ func (d *Dataset) ModulesOf(bizID, setID int64) []Module {
 			out = append(out, m)
 		}
 	}
-	slices.SortFunc(out, func(a, b Module) int { return cmpID(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Module) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 
@@ -103,18 +104,8 @@ func (d *Dataset) HostsOf(bizID int64, setIDs, moduleIDs, hostIDs []int64) []Hos
 			out = append(out, cloneHost(h))
 		}
 	}
-	slices.SortFunc(out, func(a, b Host) int { return cmpID(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Host) int { return cmp.Compare(a.ID, b.ID) })
 	return out
-}
-
-func cmpID(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Clone returns a deep copy of the dataset.

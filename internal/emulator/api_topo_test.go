@@ -217,6 +217,9 @@ func TestSearchModule(t *testing.T) {
 			if ascending(natural) || len(natural) != len(d.ModulesOf(2, 0)) {
 				t.Fatalf("without sort: %v", natural)
 			}
+			if got := walkIDs(t, s, gw, req("0", nil), "bk_module_id", 9, "-bk_module_id"); !slices.Equal(got, reversed(moduleIDsOf(d.ModulesOf(2, 0)))) {
+				t.Fatalf("sort -bk_module_id: %v", got)
+			}
 			_, info := callAPI(t, s, gw, req(strconv.FormatInt(idleSet.ID, 10), map[string]any{"page": page(0, 10, "bk_module_id")})).records(t)
 			var defaults []int64
 			var names []string

@@ -12,7 +12,8 @@ import (
 // Dataset is the emulated CMDB content: businesses (with the resource pool),
 // set templates, sets, modules, hosts and the service instances that run in
 // modules on hosts. It is what the emulator serves and what tests compare
-// against (see the accessors: Instances, Sets, Modules, HostsOf, …).
+// against (see the accessors: Instances, BusinessesMatching, SetTemplatesOf,
+// SetsOf, ModulesOf, HostsOf).
 //
 // File format (JSON, as read by LoadDataset and written by the command's
 // -dump flag; README.md describes every key). The keys of the first version

@@ -167,16 +167,10 @@ func (s *Server) answerESB(ex *exchange, extraItems int) *response {
 			c.params[name] = def
 			continue
 		}
-		// The ESB formats the value into the CMDB path, so a numeric string
-		// works and anything else fails in the CMDB as a bad path parameter.
-		text := jsonString(raw)
-		if text == "" {
-			text = string(raw)
-		}
-		c.params[name] = text
+		c.params[name] = pathText(raw)
 	}
 	if raw, ok := fields["bk_supplier_account"]; ok && string(raw) != "null" {
-		c.supplier = jsonString(raw)
+		c.supplier = pathText(raw)
 	}
 	if resp := s.checkTenant(ex); resp != nil {
 		return resp
@@ -200,6 +194,17 @@ func (s *Server) checkUser(token, username string) (message, bool) {
 		return msgGWNoUser, false
 	}
 	return message{}, true
+}
+
+// pathText is a body value as the ESB formats it into the CMDB path: a
+// string's text, else the JSON as written (so a numeric string works as a
+// number does, and anything else fails in the CMDB as a bad path parameter).
+func pathText(raw json.RawMessage) string {
+	var v string
+	if json.Unmarshal(raw, &v) == nil {
+		return v
+	}
+	return string(raw)
 }
 
 // jsonString is the string in raw, or "" when raw is not a JSON string.

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
@@ -193,23 +194,13 @@ func orderTest(op string, arg any) valueTest {
 		return eachValue(v, func(e any) bool {
 			switch x := e.(type) {
 			case int64:
-				return isNum && holds(cmpFloat(float64(x), f))
+				return isNum && holds(cmp.Compare(float64(x), f))
 			case string:
 				return isStr && holds(strings.Compare(x, s))
 			}
 			return false
 		})
 	}
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // regexTest matches strings (or list elements) with a MongoDB $regex.

@@ -70,10 +70,10 @@ type absent struct{}
 // encoding, and each key's "key":value fragment (a slice of the encoding;
 // nil when absent) for projections.
 type record struct {
-	id, biz int64
-	vals    []any
-	frags   [][]byte
-	json    []byte
+	id    int64
+	vals  []any
+	frags [][]byte
+	json  []byte
 	// nameEN is the English "name" fragment of a built-in object (idle pool,
 	// idle host, …), which the CMDB translates; nil otherwise.
 	nameEN []byte
@@ -83,8 +83,8 @@ type record struct {
 
 // newRecord encodes values (in k.keys order: int64, string, *string,
 // absent{}) into a record. List values are comma-joined strings.
-func newRecord(k *kind, id, biz int64, src any, values []any) *record {
-	r := &record{id: id, biz: biz, vals: make([]any, len(values)), frags: make([][]byte, len(values)), src: src,
+func newRecord(k *kind, id int64, src any, values []any) *record {
+	r := &record{id: id, vals: make([]any, len(values)), frags: make([][]byte, len(values)), src: src,
 		order: splitmix(uint64(id) ^ k.salt)}
 	b := make([]byte, 0, 24*len(values))
 	b = append(b, '{')

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"slices"
 	"sync"
 )
@@ -16,7 +17,7 @@ type table struct {
 
 func newTable() table { return table{byBiz: map[int64][]*record{}, where: map[int64]int64{}} }
 
-func byRecordID(a, b *record) int { return cmpID(a.id, b.id) }
+func byRecordID(a, b *record) int { return cmp.Compare(a.id, b.id) }
 
 // load adds records in bulk; finish sorts them.
 func (t *table) load(r *record, key int64) {
@@ -134,33 +135,33 @@ func (t *topoStore) bizRecord(b Business) *record {
 	if b.DataStatus == "" {
 		status = absent{}
 	}
-	r := newRecord(bizKind, b.ID, 0, b, []any{b.ID, b.Name, b.Maintainer, b.Productor, b.Developer, b.Tester,
+	r := newRecord(bizKind, b.ID, b, []any{b.ID, b.Name, b.Maintainer, b.Productor, b.Developer, b.Tester,
 		b.Operator, b.LifeCycle, b.TimeZone, b.Language, t.sa(b.SupplierAccount), b.Default, status})
 	translate(bizKind, r, b.Name, b.Default)
 	return r
 }
 
 func (t *topoStore) templateRecord(st SetTemplate) *record {
-	return newRecord(templateKind, st.ID, st.BizID, st, []any{st.ID, st.Name, st.BizID, st.Creator, st.Modifier,
+	return newRecord(templateKind, st.ID, st, []any{st.ID, st.Name, st.BizID, st.Creator, st.Modifier,
 		st.CreateTime, st.LastTime, t.sa(st.SupplierAccount)})
 }
 
 func (t *topoStore) setRecord(st Set) *record {
-	r := newRecord(setKind, st.ID, st.BizID, st, []any{st.ID, st.Name, st.BizID, st.BizID, st.SetTemplateID, st.Env,
+	r := newRecord(setKind, st.ID, st, []any{st.ID, st.Name, st.BizID, st.BizID, st.SetTemplateID, st.Env,
 		st.ServiceStatus, st.Desc, st.Default, t.sa(st.SupplierAccount)})
 	translate(setKind, r, st.Name, st.Default)
 	return r
 }
 
 func (t *topoStore) moduleRecord(m Module) *record {
-	r := newRecord(moduleKind, m.ID, m.BizID, m, []any{m.ID, m.Name, m.SetID, m.SetID, m.BizID, m.ServiceTemplateID,
+	r := newRecord(moduleKind, m.ID, m, []any{m.ID, m.Name, m.SetID, m.SetID, m.BizID, m.ServiceTemplateID,
 		m.SetTemplateID, m.ModuleType, m.Operator, m.BakOperator, m.Default, t.sa(m.SupplierAccount)})
 	translate(moduleKind, r, m.Name, m.Default)
 	return r
 }
 
 func (t *topoStore) hostRecord(h Host) *record {
-	return newRecord(hostKind, h.ID, h.BizID, h, []any{h.ID, h.Name, h.InnerIP, h.OuterIP, h.InnerIPv6, h.OuterIPv6,
+	return newRecord(hostKind, h.ID, h, []any{h.ID, h.Name, h.InnerIP, h.OuterIP, h.InnerIPv6, h.OuterIPv6,
 		h.CloudID, h.OSType, h.OSName, h.OSVersion, h.AgentID, h.State, h.Operator, h.BakOperator,
 		t.sa(h.SupplierAccount)})
 }

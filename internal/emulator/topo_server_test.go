@@ -60,6 +60,13 @@ func TestEveryAPIOnBothDoors(t *testing.T) {
 		assertErrorEnvelope(t, post(t, s.URL()+ESBPathOf(APIListBizHosts), mustJSON(t, f), map[string]string{"Blueking-Language": "en"}),
 			CodeESBParamRequired, "param bk_biz_id is required", true)
 	})
+	t.Run("ESB supplier account as a number", func(t *testing.T) {
+		f := map[string]any{"bk_app_code": DefaultAppCode, "bk_app_secret": DefaultAppSecret, "bk_username": DefaultUser,
+			"bk_supplier_account": 0, "bk_biz_id": "2", "page": page(0, 1, "")}
+		if count, _ := post(t, s.URL()+ESBPathOf(APISearchSet), mustJSON(t, f), nil).records(t); count == 0 {
+			t.Fatal("bk_supplier_account 0 and bk_biz_id \"2\" found nothing")
+		}
+	})
 	t.Run("Chinese by default", func(t *testing.T) {
 		r := post(t, s.APIGWURL()+APIGWPathOf(APIListBizHosts, webShopHosts), []byte(`{"page":{"limit":0}}`), map[string]string{"X-Bkapi-Authorization": gwAuth})
 		if msg := string(r.envelope(t)["message"]); !strings.Contains(msg, "'page.limit' 数据参数校验不通过") {
