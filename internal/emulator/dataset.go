@@ -7,23 +7,29 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"sort"
-	"time"
 )
 
-// Dataset is the emulated CMDB content: businesses, set templates, modules
-// built from a set template, hosts, and the service instances that run in
-// modules. It is what the emulator serves and what tests compare against.
+// Dataset is the emulated CMDB content: businesses (with the resource pool),
+// set templates, sets, modules, hosts and the service instances that run in
+// modules on hosts. It is what the emulator serves and what tests compare
+// against (see the accessors: Instances, BusinessesMatching, SetTemplatesOf,
+// SetsOf, ModulesOf, HostsOf).
 //
 // File format (JSON, as read by LoadDataset and written by the command's
-// -dump flag); every key is required unless marked optional:
+// -dump flag; README.md describes every key). The keys of the first version
+// (businesses with id and name, set templates, modules without bk_set_id,
+// hosts with id, inner IP and business, service instances) still load: a
+// dataset without sets is served as before, its modules in no set.
 //
 //	{
-//	  "businesses":    [{"bk_biz_id": 2, "bk_biz_name": "mall"}],
-//	  "set_templates": [{"id": 11, "bk_biz_id": 2, "name": "web-cluster"}],
-//	  "modules":       [{"bk_module_id": 101, "bk_module_name": "nginx", "bk_biz_id": 2,
+//	  "bk_supplier_account": "0",
+//	  "businesses":    [{"bk_biz_id": 2, "bk_biz_name": "web-shop", "bk_biz_maintainer": "alice,bob"}],
+//	  "set_templates": [{"id": 11, "bk_biz_id": 2, "name": "web"}],
+//	  "sets":          [{"bk_set_id": 21, "bk_set_name": "web-gz", "bk_biz_id": 2, "set_template_id": 11, "bk_set_env": "3"}],
+//	  "modules":       [{"bk_module_id": 101, "bk_module_name": "nginx", "bk_biz_id": 2, "bk_set_id": 21,
 //	                     "set_template_id": 11, "service_template_id": 51}],
-//	  "hosts":         [{"bk_host_id": 1001, "bk_host_innerip": "10.0.0.1", "bk_biz_id": 2}],
+//	  "hosts":         [{"bk_host_id": 1001, "bk_host_innerip": "10.0.0.1,10.0.0.2", "bk_biz_id": 2,
+//	                     "bk_module_ids": [101], "bk_os_type": null}],
 //	  "service_instances": [{"bk_biz_id": 2, "id": 5001, "name": "10.0.0.1_nginx",
 //	      "labels": {"env": "prod"}, "service_template_id": 51, "bk_host_id": 1001,
 //	      "bk_module_id": 101, "creator": "admin", "modifier": "admin",
@@ -31,50 +37,105 @@ import (
 //	      "bk_supplier_account": "0"}]
 //	}
 //
-// A module whose set_template_id is 0 was not built from a set template; its
-// instances are never returned by list_service_instance_by_set_template.
-// The query for (bk_biz_id B, set_template_id T) returns the instances whose
-// module has bk_biz_id B and set_template_id T, ascending by id. Instance
-// "labels" may be null; "service_template_id" may be 0 (instance not made from
-// a service template). Times are RFC 3339 with fractional seconds, UTC or with
-// an offset. "hosts" may be empty, in which case bk_host_id is not checked.
+// Comma-joined fields (users, IP addresses) are written as the CMDB sends
+// them: one comma-joined string, "" when empty. A module whose
+// set_template_id is 0 was not built from a set template; its instances are
+// never returned by list_service_instance_by_set_template.
 type Dataset struct {
+	// SupplierAccount is the supplier account of the whole dataset (default
+	// "0"): a request for another one finds nothing.
+	SupplierAccount  string        `json:"bk_supplier_account,omitempty"`
 	Businesses       []Business    `json:"businesses"`
 	SetTemplates     []SetTemplate `json:"set_templates"`
+	Sets             []Set         `json:"sets,omitempty"`
 	Modules          []Module      `json:"modules"`
 	Hosts            []Host        `json:"hosts"`
 	ServiceInstances []Instance    `json:"service_instances"`
 }
 
-// Business is a CMDB business (bk_biz).
+// Business is a CMDB business (bk_biz). Default 1 marks the resource pool
+// business, which search_business never returns, as it never returns one
+// whose DataStatus is "disabled". User fields are comma-joined.
 type Business struct {
-	ID   int64  `json:"bk_biz_id"`
-	Name string `json:"bk_biz_name"`
+	ID              int64  `json:"bk_biz_id"`
+	Name            string `json:"bk_biz_name"`
+	Maintainer      string `json:"bk_biz_maintainer,omitempty"`
+	Productor       string `json:"bk_biz_productor,omitempty"`
+	Developer       string `json:"bk_biz_developer,omitempty"`
+	Tester          string `json:"bk_biz_tester,omitempty"`
+	Operator        string `json:"operator,omitempty"`
+	LifeCycle       string `json:"life_cycle,omitempty"` // "1" testing, "2" online, "3" stopped
+	TimeZone        string `json:"time_zone,omitempty"`
+	Language        string `json:"language,omitempty"` // "1" Chinese, "2" English
+	SupplierAccount string `json:"bk_supplier_account,omitempty"`
+	Default         int64  `json:"default,omitempty"`
+	DataStatus      string `json:"bk_data_status,omitempty"`
 }
 
 // SetTemplate is a set (cluster) template of a business.
 type SetTemplate struct {
-	ID    int64  `json:"id"`
-	BizID int64  `json:"bk_biz_id"`
-	Name  string `json:"name"`
+	ID              int64  `json:"id"`
+	BizID           int64  `json:"bk_biz_id"`
+	Name            string `json:"name"`
+	Creator         string `json:"creator,omitempty"`
+	Modifier        string `json:"modifier,omitempty"`
+	CreateTime      string `json:"create_time,omitempty"`
+	LastTime        string `json:"last_time,omitempty"`
+	SupplierAccount string `json:"bk_supplier_account,omitempty"`
 }
 
-// Module is a module of a business; SetTemplateID is the set template it was
-// built from (0 when none) and ServiceTemplateID the service template it
-// instantiates (0 when none).
+// Set is a set (cluster) of a business, built from SetTemplateID (0 when
+// none). Default 1 marks the business's idle-host pool set.
+type Set struct {
+	ID              int64  `json:"bk_set_id"`
+	Name            string `json:"bk_set_name"`
+	BizID           int64  `json:"bk_biz_id"`
+	SetTemplateID   int64  `json:"set_template_id"`
+	Env             string `json:"bk_set_env,omitempty"`        // "1" test, "2" experience, "3" formal
+	ServiceStatus   string `json:"bk_service_status,omitempty"` // "1" open, "2" closed
+	Desc            string `json:"bk_set_desc,omitempty"`
+	Default         int64  `json:"default,omitempty"`
+	SupplierAccount string `json:"bk_supplier_account,omitempty"`
+}
+
+// Module is a module of a set of a business; SetTemplateID is the set
+// template it was built from (its set's, 0 when none) and ServiceTemplateID
+// the service template it instantiates (0 when none). Default 1, 2 and 3 mark
+// the idle, fault and recycle modules of the idle pool set.
 type Module struct {
 	ID                int64  `json:"bk_module_id"`
 	Name              string `json:"bk_module_name"`
 	BizID             int64  `json:"bk_biz_id"`
 	SetTemplateID     int64  `json:"set_template_id"`
 	ServiceTemplateID int64  `json:"service_template_id"`
+	SetID             int64  `json:"bk_set_id,omitempty"`
+	ModuleType        string `json:"bk_module_type,omitempty"` // "1" ordinary, "2" database
+	Operator          string `json:"operator,omitempty"`
+	BakOperator       string `json:"bk_bak_operator,omitempty"`
+	Default           int64  `json:"default,omitempty"`
+	SupplierAccount   string `json:"bk_supplier_account,omitempty"`
 }
 
-// Host is a host of a business.
+// Host is a host of a business, in the modules ModuleIDs of that business.
+// IP and user fields are comma-joined; OSType nil is sent as null.
 type Host struct {
-	ID      int64  `json:"bk_host_id"`
-	InnerIP string `json:"bk_host_innerip"`
-	BizID   int64  `json:"bk_biz_id"`
+	ID              int64   `json:"bk_host_id"`
+	InnerIP         string  `json:"bk_host_innerip"`
+	BizID           int64   `json:"bk_biz_id"`
+	ModuleIDs       []int64 `json:"bk_module_ids,omitempty"`
+	Name            string  `json:"bk_host_name,omitempty"`
+	OuterIP         string  `json:"bk_host_outerip,omitempty"`
+	InnerIPv6       string  `json:"bk_host_innerip_v6,omitempty"`
+	OuterIPv6       string  `json:"bk_host_outerip_v6,omitempty"`
+	CloudID         int64   `json:"bk_cloud_id,omitempty"`
+	OSType          *string `json:"bk_os_type"` // "1" Linux, "2" Windows, … "8" macOS; nil = null
+	OSName          string  `json:"bk_os_name,omitempty"`
+	OSVersion       string  `json:"bk_os_version,omitempty"`
+	AgentID         string  `json:"bk_agent_id,omitempty"`
+	State           string  `json:"bk_state,omitempty"`
+	Operator        string  `json:"operator,omitempty"`
+	BakOperator     string  `json:"bk_bak_operator,omitempty"`
+	SupplierAccount string  `json:"bk_supplier_account,omitempty"`
 }
 
 // Instance is one service instance, with exactly the 12 keys of the CMDB
@@ -139,123 +200,4 @@ func (d *Dataset) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(d)
-}
-
-// Validate checks ids are positive and unique, references resolve, labels and
-// times follow the CMDB rules.
-func (d *Dataset) Validate() error {
-	bizs := make(map[int64]bool, len(d.Businesses))
-	for _, b := range d.Businesses {
-		if b.ID <= 0 || bizs[b.ID] {
-			return fmt.Errorf("business %d: id must be positive and unique", b.ID)
-		}
-		bizs[b.ID] = true
-	}
-	templates := make(map[int64]SetTemplate, len(d.SetTemplates))
-	for _, t := range d.SetTemplates {
-		if _, dup := templates[t.ID]; t.ID <= 0 || dup {
-			return fmt.Errorf("set template %d: id must be positive and unique", t.ID)
-		}
-		if !bizs[t.BizID] {
-			return fmt.Errorf("set template %d: unknown business %d", t.ID, t.BizID)
-		}
-		templates[t.ID] = t
-	}
-	modules := make(map[int64]Module, len(d.Modules))
-	for _, m := range d.Modules {
-		if _, dup := modules[m.ID]; m.ID <= 0 || dup {
-			return fmt.Errorf("module %d: id must be positive and unique", m.ID)
-		}
-		if !bizs[m.BizID] {
-			return fmt.Errorf("module %d: unknown business %d", m.ID, m.BizID)
-		}
-		if m.SetTemplateID != 0 {
-			t, ok := templates[m.SetTemplateID]
-			if !ok || t.BizID != m.BizID {
-				return fmt.Errorf("module %d: set template %d is not a template of business %d", m.ID, m.SetTemplateID, m.BizID)
-			}
-		}
-		modules[m.ID] = m
-	}
-	hosts := make(map[int64]bool, len(d.Hosts))
-	for _, h := range d.Hosts {
-		if h.ID <= 0 || hosts[h.ID] {
-			return fmt.Errorf("host %d: id must be positive and unique", h.ID)
-		}
-		hosts[h.ID] = true
-	}
-	seen := make(map[int64]bool, len(d.ServiceInstances))
-	for _, in := range d.ServiceInstances {
-		if in.ID <= 0 || seen[in.ID] {
-			return fmt.Errorf("service instance %d: id must be positive and unique", in.ID)
-		}
-		seen[in.ID] = true
-		m, ok := modules[in.ModuleID]
-		if !ok {
-			return fmt.Errorf("service instance %d: unknown module %d", in.ID, in.ModuleID)
-		}
-		if m.BizID != in.BizID {
-			return fmt.Errorf("service instance %d: bk_biz_id %d differs from its module's %d", in.ID, in.BizID, m.BizID)
-		}
-		if len(d.Hosts) > 0 && !hosts[in.HostID] {
-			return fmt.Errorf("service instance %d: unknown host %d", in.ID, in.HostID)
-		}
-		for k, v := range in.Labels {
-			if !ValidLabel(k, v) {
-				return fmt.Errorf("service instance %d: invalid label %q=%q", in.ID, k, v)
-			}
-		}
-		for _, ts := range []string{in.CreateTime, in.LastTime} {
-			if _, err := time.Parse(time.RFC3339Nano, ts); err != nil {
-				return fmt.Errorf("service instance %d: time %q is not RFC 3339", in.ID, ts)
-			}
-		}
-	}
-	return nil
-}
-
-// Instances returns the expected answer of list_service_instance_by_set_template
-// for bizID and setTemplateID on this dataset: the instances of the modules of
-// that business built from that set template, ascending by id. It is never nil.
-func (d *Dataset) Instances(bizID, setTemplateID int64) []Instance {
-	inModule := make(map[int64]bool)
-	for _, m := range d.Modules {
-		if m.BizID == bizID && m.SetTemplateID == setTemplateID && setTemplateID != 0 {
-			inModule[m.ID] = true
-		}
-	}
-	out := []Instance{}
-	for _, in := range d.ServiceInstances {
-		if in.BizID == bizID && inModule[in.ModuleID] {
-			out = append(out, cloneInstance(in))
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
-}
-
-// Clone returns a deep copy of the dataset.
-func (d *Dataset) Clone() *Dataset {
-	c := &Dataset{
-		Businesses:       append([]Business(nil), d.Businesses...),
-		SetTemplates:     append([]SetTemplate(nil), d.SetTemplates...),
-		Modules:          append([]Module(nil), d.Modules...),
-		Hosts:            append([]Host(nil), d.Hosts...),
-		ServiceInstances: make([]Instance, len(d.ServiceInstances)),
-	}
-	for i, in := range d.ServiceInstances {
-		c.ServiceInstances[i] = cloneInstance(in)
-	}
-	return c
-}
-
-func cloneInstance(in Instance) Instance {
-	if in.Labels != nil {
-		labels := make(map[string]string, len(in.Labels))
-		for k, v := range in.Labels {
-			labels[k] = v
-		}
-		in.Labels = labels
-	}
-	return in
 }

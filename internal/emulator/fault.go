@@ -11,7 +11,7 @@ import (
 // Fault is a scripted answer. Injected faults form a FIFO queue: a request
 // takes the first queued fault that applies to it (see Gateway and Match);
 // the fault serves Times requests, then leaves the queue. A request that
-// takes a fault skips the rate limit.
+// takes a fault skips the rate limit. Faults apply to every API.
 //
 // What the request gets:
 //   - Body set: HTTP Status (0 = 200) with Body as is, Content-Type
@@ -57,6 +57,9 @@ type Fault struct {
 	// Gateway, when set (GatewayESB or GatewayAPIGW), restricts the fault to
 	// requests of that front door.
 	Gateway string
+	// API, when set (e.g. APIListBizHosts), restricts the fault to requests
+	// of that CMDB API.
+	API string
 	// Match, when set, restricts the fault to requests for which it returns
 	// true. It runs under the fault queue's lock: it must not call the Server.
 	Match func(r RecordedRequest) bool
@@ -100,7 +103,7 @@ func (s *Server) takeFault(rec RecordedRequest) *Fault {
 	s.faultsMu.Lock()
 	defer s.faultsMu.Unlock()
 	for i, q := range s.faults {
-		if q.Gateway != "" && q.Gateway != rec.Gateway {
+		if q.Gateway != "" && q.Gateway != rec.Gateway || q.API != "" && q.API != rec.API {
 			continue
 		}
 		if q.Match != nil && !q.Match(rec) {

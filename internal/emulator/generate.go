@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -13,12 +14,16 @@ type GenerateOptions struct {
 	Seed int64
 	// Instances is the total number of service instances (default 3000).
 	Instances int
-	// Businesses is the number of businesses (default 3, at most 8).
+	// Businesses is the number of businesses with set templates (default 3,
+	// at most 8); the first is "web-shop". The resource pool and the decoy
+	// businesses come on top.
 	Businesses int
 	// SetTemplatesPerBusiness is the number of set templates per business (default 3, at most 4).
 	SetTemplatesPerBusiness int
 	// HostsPerBusiness is the number of hosts per business (default 60).
 	HostsPerBusiness int
+	// ExtraHosts are more hosts for the first business (web-shop).
+	ExtraHosts int
 }
 
 // Defaults of GenerateOptions.
@@ -30,17 +35,11 @@ const (
 )
 
 var (
-	businessNames = []string{"mall", "payment", "game-center", "ops-platform", "search", "video", "iot-hub", "crm"}
-	// setTemplateShapes are set templates with the service templates (modules) built from them.
-	setTemplateShapes = []struct {
-		name    string
-		modules []string
-	}{
-		{"web-cluster", []string{"nginx", "api-server", "worker"}},
-		{"db-cluster", []string{"mysql-master", "mysql-slave", "db-proxy"}},
-		{"cache-cluster", []string{"redis", "sentinel"}},
-		{"mq-cluster", []string{"kafka", "zookeeper"}},
-	}
+	businessNames = []string{"web-shop", "payment", "game-center", "ops-platform", "search", "video", "iot-hub", "crm"}
+	// decoyBusinesses are found by a fuzzy search_business for "web-shop"
+	// but are not it (the last one is disabled, so never found).
+	decoyBusinesses = []Business{{Name: "Web-Shop-Legacy"}, {Name: "web-shop-mobile"}, {Name: "old-web-shop"},
+		{Name: "web-shop-archive", DataStatus: "disabled"}}
 	labelEnvs  = []string{"prod", "staging", "test"}
 	labelZones = []string{"sz-1", "sh-2", "gz-3", "tj-1"}
 	labelTeams = []string{"sre", "dev.core", "data_team"}
@@ -51,13 +50,23 @@ var (
 	timeBase = time.Date(2019, 6, 1, 0, 0, 0, 0, time.UTC)
 )
 
-// GenerateDataset builds a realistic dataset deterministically from opts.Seed:
-// several businesses, each with set templates, modules built from them (and one
-// module built from no set template), hosts, and service instances spread over
-// the modules. Labels env/role/zone (and sometimes team) follow the CMDB label
-// rules; about one instance in eight has null labels, about one in ten has
-// service_template_id 0; times are a mix of UTC and +08:00 with fractions.
-// Instance ids are increasing with gaps and interleaved across set templates.
+// GenerateDataset builds a realistic, consistent dataset deterministically
+// from opts.Seed:
+//   - the resource pool business (bk_biz_id 1, default 1, hosts in its idle
+//     module), then opts.Businesses businesses from bk_biz_id 2 ("web-shop",
+//     "payment", …), then decoys a fuzzy search for "web-shop" also finds
+//     ("Web-Shop-Legacy", "web-shop-mobile", "old-web-shop", and a disabled one);
+//   - every business has its idle pool set (idle, fault and recycle modules);
+//     the main ones have set templates "web", "gamesvr", "db-cluster", … (so
+//     the same names in several businesses), four sets per template (bk_set_env
+//     3, 3, 2, 1), one module per service template in each, and a "tools" set
+//     and module built from no template;
+//   - hosts in those modules (some in two), with comma-joined inner IPs, empty
+//     outer IPs, null os types, several cloud areas;
+//   - service instances on the hosts of their modules: labels env/role/zone
+//     (sometimes team) by the CMDB rules, about one in eight null, about one
+//     in ten with service_template_id 0; times UTC and +08:00 with fractions;
+//     ids increasing with gaps, interleaved across set templates.
 func GenerateDataset(opts GenerateOptions) *Dataset {
 	if opts.Instances <= 0 {
 		opts.Instances = DefaultGeneratedInstances
@@ -74,41 +83,28 @@ func GenerateDataset(opts GenerateOptions) *Dataset {
 		opts.HostsPerBusiness = defaultHostsPerBusiness
 	}
 	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x6b63_6d64_6265_6d75))
-	d := &Dataset{}
-	var moduleID, setTemplateID, hostID int64 = 100, 10, 1000
-	var serviceTemplateID int64 = 50
-	hostsByBiz := map[int64][]Host{}
-	for b := 0; b < opts.Businesses; b++ {
-		bizID := int64(b + 2) // business 1 is the CMDB's resource pool
-		d.Businesses = append(d.Businesses, Business{ID: bizID, Name: businessNames[b]})
-		for t := 0; t < opts.SetTemplatesPerBusiness; t++ {
-			setTemplateID++
-			shape := setTemplateShapes[t]
-			d.SetTemplates = append(d.SetTemplates, SetTemplate{ID: setTemplateID, BizID: bizID, Name: shape.name})
-			for _, name := range shape.modules {
-				moduleID++
-				serviceTemplateID++
-				d.Modules = append(d.Modules, Module{ID: moduleID, Name: name, BizID: bizID,
-					SetTemplateID: setTemplateID, ServiceTemplateID: serviceTemplateID})
-			}
+	g := &topoGen{d: &Dataset{SupplierAccount: DefaultSupplierAccount}, hostsOf: map[int64][]Host{},
+		templateID: 10, setID: 20, moduleID: 100, serviceID: 50, hostID: 1000}
+	g.business(Business{ID: 1, Name: "资源池", Default: 1}, 0, nil, 5)
+	for b := range opts.Businesses {
+		hosts := opts.HostsPerBusiness
+		if b == 0 {
+			hosts += max(0, opts.ExtraHosts)
 		}
-		moduleID++
-		d.Modules = append(d.Modules, Module{ID: moduleID, Name: "standalone-tools", BizID: bizID})
-		for h := 0; h < opts.HostsPerBusiness; h++ {
-			hostID++
-			host := Host{ID: hostID, BizID: bizID, InnerIP: "10." + strconv.Itoa(b) + "." + strconv.Itoa(h/250) + "." + strconv.Itoa(h%250+1)}
-			d.Hosts = append(d.Hosts, host)
-			hostsByBiz[bizID] = append(hostsByBiz[bizID], host)
-		}
+		g.business(Business{ID: int64(b + 2), Name: businessNames[b]}, b+1, setTemplateShapes[:opts.SetTemplatesPerBusiness], hosts)
 	}
+	for i, decoy := range decoyBusinesses {
+		decoy.ID = int64(opts.Businesses + 2 + i)
+		g.business(decoy, opts.Businesses+1+i, nil, 2)
+	}
+	d := g.d
 	d.ServiceInstances = make([]Instance, 0, opts.Instances)
 	instanceID := int64(rng.IntN(20))
-	for i := 0; i < opts.Instances; i++ {
+	for range opts.Instances {
 		instanceID += 1 + int64(rng.IntN(3))
-		m := d.Modules[rng.IntN(len(d.Modules))]
-		hosts := hostsByBiz[m.BizID]
-		host := hosts[rng.IntN(len(hosts))]
-		d.ServiceInstances = append(d.ServiceInstances, generateInstance(rng, instanceID, m, host))
+		m := g.runnable[rng.IntN(len(g.runnable))]
+		hosts := g.hostsOf[m.ID]
+		d.ServiceInstances = append(d.ServiceInstances, generateInstance(rng, instanceID, m, hosts[rng.IntN(len(hosts))]))
 	}
 	return d
 }
@@ -161,27 +157,45 @@ func generateInstance(rng *rand.Rand, id int64, m Module, host Host) Instance {
 // SingleTemplate builds a dataset with exactly n service instances, all in the
 // modules of set template setTemplateID of business bizID (ids 1..n in random
 // module order), deterministic from seed. It is meant for tests and benchmarks
-// and is fast for n = 100000.
+// and is fast for n = 100000. The modules are in set 8001 built from the
+// template; the business's idle pool is set 8000 with modules 8990-8992; each
+// host is in the modules of its instances, or in the idle module.
 func SingleTemplate(bizID, setTemplateID int64, n int, seed int64) *Dataset {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x7369_6e67_6c65))
+	biz := Business{ID: bizID, Name: "bench-" + strconv.FormatInt(bizID, 10)}
 	d := &Dataset{
-		Businesses:   []Business{{ID: bizID, Name: "bench-" + strconv.FormatInt(bizID, 10)}},
+		Businesses:   []Business{biz},
 		SetTemplates: []SetTemplate{{ID: setTemplateID, BizID: bizID, Name: "bench-cluster"}},
+		Sets: []Set{{ID: 8000, Name: "空闲机池", BizID: bizID, Env: "1", ServiceStatus: "1", Default: 1},
+			{ID: 8001, Name: "bench-set", BizID: bizID, SetTemplateID: setTemplateID, Env: "3", ServiceStatus: "1"}},
 	}
 	for i, name := range setTemplateShapes[0].modules {
-		d.Modules = append(d.Modules, Module{ID: int64(9000 + i), Name: name, BizID: bizID,
-			SetTemplateID: setTemplateID, ServiceTemplateID: int64(900 + i)})
+		d.Modules = append(d.Modules, Module{ID: int64(9000 + i), Name: name, BizID: bizID, SetID: 8001,
+			SetTemplateID: setTemplateID, ServiceTemplateID: int64(900 + i), ModuleType: "1"})
 	}
 	hostCount := max(1, min(n/4, 50000))
 	d.Hosts = make([]Host, hostCount)
 	for h := range d.Hosts {
-		d.Hosts[h] = Host{ID: int64(100000 + h), BizID: bizID,
-			InnerIP: "10." + strconv.Itoa(h>>16&255) + "." + strconv.Itoa(h>>8&255) + "." + strconv.Itoa(h&255)}
+		d.Hosts[h] = newHost(int64(100000+h), biz, 0, h, nil)
+		d.Hosts[h].InnerIP = "10." + strconv.Itoa(h>>16&255) + "." + strconv.Itoa(h>>8&255) + "." + strconv.Itoa(h&255)
 	}
 	d.ServiceInstances = make([]Instance, n)
 	for i := range d.ServiceInstances {
 		m := d.Modules[rng.IntN(len(d.Modules))]
-		d.ServiceInstances[i] = generateInstance(rng, int64(i+1), m, d.Hosts[rng.IntN(hostCount)])
+		h := &d.Hosts[rng.IntN(hostCount)]
+		d.ServiceInstances[i] = generateInstance(rng, int64(i+1), m, *h)
+		if !slices.Contains(h.ModuleIDs, m.ID) {
+			h.ModuleIDs = append(h.ModuleIDs, m.ID)
+		}
+	}
+	for i, name := range []string{"空闲机", "故障机", "待回收"} {
+		d.Modules = append(d.Modules, Module{ID: int64(8990 + i), Name: name, BizID: bizID, SetID: 8000, ModuleType: "1", Default: int64(i + 1)})
+	}
+	for h := range d.Hosts {
+		if len(d.Hosts[h].ModuleIDs) == 0 {
+			d.Hosts[h].ModuleIDs = []int64{8990}
+		}
+		slices.Sort(d.Hosts[h].ModuleIDs)
 	}
 	return d
 }

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 )
@@ -24,6 +25,12 @@ const (
 	CodeGWRateLimit          = 1642903 // gateway 429
 	CodeGWBadGateway         = 1650200 // gateway 502
 	CodeGWBackendTimeout     = 1650401 // gateway 504
+	// Codes of the topology and host APIs (see shared/cmdb-topology-api.md). Each
+	// was read in bk-cmdb: src/common/errInfo.go names them, the messages are in
+	// resources/errors/{english/en,common/default}/common.json and apiserver.json.
+	CodeCMDBParamsInvalid = 1199006 // CCErrCommParamsInvalid: list_biz_hosts and list_set_template argument checks
+	CodeCMDBNeedInt       = 1199009 // CCErrCommParamsNeedInt: search_set, search_module path ids
+	CodeTenantInvalid     = 1100005 // CCErrAPICheckTenantInvalid (3.15 feature-tenant, apiserver TenantVerify filter)
 )
 
 // message is a localised text.
@@ -48,6 +55,12 @@ var defaultMessages = map[int64]message{
 	CodeGWRateLimit:          {"Request rate exceeds the limit, please try again later", "请求频率超出限制，请稍后重试"},
 	CodeGWBadGateway:         {"Bad gateway, failed to connect to the backend service", "网关错误，连接后端服务失败"},
 	CodeGWBackendTimeout:     {"Request backend service timeout", "请求后端服务超时"},
+	// The CMDB answers these two with the template unformatted when it has no
+	// argument (RespErrorCodeOnly), so the bare template is their default message.
+	CodeCMDBParamsInvalid: {"'%s' data parameter verification does not pass", "'%s' 数据参数校验不通过"},
+	CodeCMDBNeedInt:       {"'%s' parameters must be integral", "'%s' 参数必须是整型"},
+	// The tenant filter writes this literal, untranslated.
+	CodeTenantInvalid: {"invalid tenant", "invalid tenant"},
 }
 
 // Other user-facing texts.
@@ -91,6 +104,20 @@ func (m message) in(l lang) string {
 		return m.en
 	}
 	return m.zh
+}
+
+// argMessages are the templates of codes whose default message above is
+// already filled in for the seed API.
+var argMessages = map[int64]message{
+	CodeCMDBParamInvalid: {"'%s' the parameter is invalid or does not exist", "'%s' 参数无效或不存在"},
+}
+
+// codeMessagef is the message of code in l with its %s argument filled in.
+func codeMessagef(code int64, l lang, arg string) string {
+	if m, ok := argMessages[code]; ok {
+		return fmt.Sprintf(m.in(l), arg)
+	}
+	return fmt.Sprintf(codeMessage(code, l), arg)
 }
 
 // codeMessage is the default message of code in l.

@@ -1,17 +1,20 @@
-// Package emulator is a faithful, in-process emulator of BlueKing CMDB's
-// list_service_instance_by_set_template, reached through the legacy ESB and
-// through the BlueKing API gateway (see shared/cmdb-api.md). Tests,
-// benchmarks, fault tests and `make demo` all use it; the command
-// cmd/bkcmdb-emulator runs it on its own.
+// Package emulator is a faithful, in-process emulator of BlueKing CMDB,
+// reached through the legacy ESB and through the BlueKing API gateway (see
+// shared/cmdb-api.md and shared/cmdb-topology-api.md). Tests, benchmarks,
+// fault tests and `make demo` all use it; the command cmd/bkcmdb-emulator
+// runs it on its own.
 //
-// One Server serves both front doors on one listener:
+// One Server serves both front doors on one listener, for each API of the
+// dispatch table (routes.go):
 //
-//	ESB:   POST /api/c/compapi/v2/cc/list_service_instance_by_set_template/
-//	APIGW: POST {StagePrefix}/api/v3/findmany/proc/service/set_template/list_service_instance/biz/{bk_biz_id}
+//	ESB:   POST /api/c/compapi/v2/cc/{api}/    (credentials and path parameters in the body)
+//	APIGW: POST {StagePrefix}{gateway path}    (credentials in X-Bkapi-Authorization)
 //
-// Besides the data (a Dataset) it offers programmable faults (Inject), latency,
-// a rate limit, data changes between pages (OnPage, Insert, Delete) and a
-// request log (Requests).
+// The APIs are list_service_instance_by_set_template, search_business,
+// list_set_template, search_set, search_module and list_biz_hosts. Besides
+// the data (a Dataset) it offers programmable faults (Inject), latency, a
+// rate limit, data changes between pages (OnPage and the Mutator), a request
+// log (Requests), TLS, strict page limits and multi-tenant checks.
 package emulator
 
 import (
@@ -35,14 +38,19 @@ const (
 	DefaultAppSecret   = "bkcmdb-demo-secret"
 	DefaultUser        = "admin"
 	DefaultStagePrefix = "/api/bk-cmdb/prod"
+	// DefaultTenant is the tenant of a single-tenant CMDB (BKSingleTenantID).
+	DefaultTenant = "default"
+	// DefaultSupplierAccount is the supplier account of a dataset that names none.
+	DefaultSupplierAccount = "0"
 )
 
 // Paths served.
 const (
-	// ESBPath is the ESB component path of the API.
+	// ESBPath is the ESB component path of list_service_instance_by_set_template.
 	ESBPath = "/api/c/compapi/v2/cc/list_service_instance_by_set_template/"
-	// APIGWResourcePrefix is the gateway resource path after the stage prefix,
-	// followed by the business id.
+	// APIGWResourcePrefix is the gateway resource path of
+	// list_service_instance_by_set_template after the stage prefix, followed
+	// by the business id.
 	APIGWResourcePrefix = "/api/v3/findmany/proc/service/set_template/list_service_instance/biz/"
 )
 
@@ -58,8 +66,9 @@ const maxBodyBytes = 1 << 20
 // Options configures a Server. Zero fields take the defaults noted.
 type Options struct {
 	// Data is served; nil serves an empty CMDB. New indexes it: do not
-	// change Data afterwards. Insert and Delete change the server's index,
-	// never Data, so Data.Instances stays the answer before any change.
+	// change Data afterwards. Insert, Delete and the Mutator change the
+	// server's index, never Data, so Data's accessors stay the answer before
+	// any change (Snapshot gives the data after them).
 	Data *Dataset
 	// AppCode is the accepted bk_app_code (default "bkcmdb-demo").
 	AppCode string
@@ -83,14 +92,24 @@ type Options struct {
 	// some CMDB filters do.
 	BackendErrorKeys bool
 	// MultiTenant emulates the newer multi-tenant builds: records carry no
-	// bk_supplier_account (the tenant travels in the X-Bk-Tenant-Id header,
-	// which is accepted and recorded but not checked).
+	// bk_supplier_account, the supplier account of a request is not checked,
+	// and the X-Bk-Tenant-Id header must name one of Tenants. Without it, the
+	// header may only be empty or "default". A refused tenant gets HTTP 200,
+	// code 1100005, "invalid tenant".
 	MultiTenant bool
-	// StrictLimits holds every request to the documented page maximum (500)
-	// instead of what the CMDB code tolerates (1000): a larger limit is refused
-	// with 1199059, as a gateway or a CMDB release that enforces its own
-	// documentation would. Tests and benchmarks run with it, so that a client
-	// that relies on the tolerance fails them.
+	// Tenants are the tenants accepted with MultiTenant (default ["default"]).
+	Tenants []string
+	// HiddenBusinesses are the businesses the caller may not see under IAM:
+	// search_business silently leaves them out (count included), as the
+	// CMDB does with IAM on. The other APIs still answer for them.
+	HiddenBusinesses []int64
+	// StrictLimits holds every request to its API's documented page maximum
+	// (search_business 200, every other API 500) instead of what the CMDB code
+	// tolerates: a larger limit, or a missing one where the documentation
+	// requires it, is refused with 1199059, and an "in" rule of more than 500
+	// values in host_property_filter with 1199006, as a gateway or a CMDB
+	// release that enforces its own documentation would. Tests and benchmarks
+	// run with it, so that a client that relies on the tolerance fails them.
 	StrictLimits bool
 	// Log receives one line per request; nil is silent. Lines never hold
 	// bodies or headers (so no secrets).
@@ -104,6 +123,9 @@ type Server struct {
 	users  map[string]bool
 	tokens map[string]string
 	store  *store
+	topo   *topoStore
+	// tenants are the accepted X-Bk-Tenant-Id values with MultiTenant.
+	tenants map[string]bool
 
 	latency atomic.Int64 // time.Duration
 	limiter rateLimiter
@@ -131,13 +153,15 @@ type pageHook struct {
 	fn func(PageRequest, *Mutator)
 }
 
-// PageRequest describes a valid page request, as seen by an OnPage hook.
+// PageRequest describes a valid page request of any API, as seen by an
+// OnPage hook.
 type PageRequest struct {
 	Gateway       string // GatewayESB or GatewayAPIGW
-	BizID         int64
-	SetTemplateID int64
-	Start, Limit  int
-	N             int // 1-based count of valid page requests so far
+	BizID         int64  // 0 for search_business
+	SetTemplateID int64  // list_service_instance_by_set_template only
+	Start, Limit  int    // as asked (Limit 0 when the request has none)
+	N             int    // 1-based count of valid page requests so far, over all APIs
+	API           string // the CMDB API, e.g. APIListBizHosts
 }
 
 // RecordedRequest is one request as the server received and answered it.
@@ -148,6 +172,7 @@ type RecordedRequest struct {
 	Header   http.Header
 	Body     []byte
 	Gateway  string // GatewayESB, GatewayAPIGW, or "" for a path of neither
+	API      string // the CMDB API of the path (e.g. APIListBizHosts), "" for none
 	Status   int    // HTTP status answered (declared status for a dropped body)
 	Code     int64  // envelope or gateway error code answered (0 on success)
 	Faulted  bool   // answered by an injected Fault
@@ -173,7 +198,14 @@ func New(opts Options) *Server {
 	for len(opts.StagePrefix) > 1 && opts.StagePrefix[len(opts.StagePrefix)-1] == '/' {
 		opts.StagePrefix = opts.StagePrefix[:len(opts.StagePrefix)-1]
 	}
-	s := &Server{opts: opts, users: map[string]bool{}, tokens: map[string]string{}, store: newStore(opts.Data, opts.MultiTenant)}
+	if len(opts.Tenants) == 0 {
+		opts.Tenants = []string{DefaultTenant}
+	}
+	s := &Server{opts: opts, users: map[string]bool{}, tokens: map[string]string{}, tenants: map[string]bool{},
+		store: newStore(opts.Data, opts.MultiTenant), topo: newTopoStore(opts.Data, opts.MultiTenant)}
+	for _, t := range opts.Tenants {
+		s.tenants[t] = true
+	}
 	for _, u := range opts.Users {
 		s.users[u] = true
 	}
@@ -341,6 +373,17 @@ func (s *Server) Insert(bizID, setTemplateID int64, in Instance) Instance {
 // Delete removes the service instance with that id and reports whether it existed.
 func (s *Server) Delete(id int64) bool { return s.store.remove(id) }
 
+// Mutator returns a Mutator to change the served data outside a hook.
+func (s *Server) Mutator() *Mutator { return &Mutator{s: s.store, t: s.topo} }
+
+// Snapshot returns the data as served now, changes included, as a Dataset:
+// its accessors then give the expected answers.
+func (s *Server) Snapshot() *Dataset {
+	d := s.topo.snapshot()
+	d.ServiceInstances = s.store.snapshot()
+	return d
+}
+
 // Instances returns what the server currently answers for (bizID,
 // setTemplateID): all instances ascending by id, never nil.
 func (s *Server) Instances(bizID, setTemplateID int64) []Instance {
@@ -370,53 +413,4 @@ func (s *Server) record(rec RecordedRequest) {
 	s.logMu.Lock()
 	s.requests = append(s.requests, rec)
 	s.logMu.Unlock()
-}
-
-// rateLimiter is a token bucket over all requests.
-type rateLimiter struct {
-	mu     sync.Mutex
-	rps    float64
-	tokens float64
-	last   time.Time
-}
-
-func (l *rateLimiter) set(rps float64) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.rps = max(rps, 0)
-	l.tokens = max(1, l.rps)
-	l.last = time.Now()
-}
-
-// take consumes a token; when none is left it returns false and the wait
-// until the next one.
-func (l *rateLimiter) take() (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.rps <= 0 {
-		return true, 0
-	}
-	now := time.Now()
-	l.tokens = min(max(1, l.rps), l.tokens+now.Sub(l.last).Seconds()*l.rps)
-	l.last = now
-	if l.tokens >= 1 {
-		l.tokens--
-		return true, 0
-	}
-	return false, time.Duration((1 - l.tokens) / l.rps * float64(time.Second))
-}
-
-// sleepCtx waits d or until ctx ends; it reports whether d elapsed.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

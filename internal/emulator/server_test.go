@@ -162,9 +162,9 @@ func TestOnPageMutations(t *testing.T) {
 		t.Fatalf("deleted instance still served first")
 	}
 	wantSeen := []PageRequest{
-		{GatewayESB, testBiz, testTemplate, 0, 10, 1},
-		{GatewayAPIGW, testBiz, testTemplate, 10, 10, 2},
-		{GatewayESB, testBiz, testTemplate, 0, 10, 3},
+		{GatewayESB, testBiz, testTemplate, 0, 10, 1, APIListServiceInstances},
+		{GatewayAPIGW, testBiz, testTemplate, 10, 10, 2, APIListServiceInstances},
+		{GatewayESB, testBiz, testTemplate, 0, 10, 3, APIListServiceInstances},
 	}
 	if !reflect.DeepEqual(seen, wantSeen) {
 		t.Fatalf("hook saw %+v", seen)

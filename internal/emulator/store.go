@@ -224,9 +224,30 @@ func (s *store) removeLocked(id int64) bool {
 	return true
 }
 
-// Mutator changes the served data from inside an OnPage hook. Its methods are
-// safe to call concurrently with page requests.
-type Mutator struct{ s *store }
+// snapshot returns every instance as served now, ascending by id.
+func (s *store) snapshot() []Instance {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Instance, 0, len(s.where)+len(s.others))
+	for _, l := range s.lists {
+		for i := range l {
+			out = append(out, cloneInstance(l[i].inst))
+		}
+	}
+	for _, in := range s.others {
+		out = append(out, cloneInstance(in))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Mutator changes the served data from inside an OnPage hook (or, from
+// Server.Mutator, outside one). Its methods are safe to call concurrently
+// with page requests.
+type Mutator struct {
+	s *store
+	t *topoStore
+}
 
 // Insert adds (or replaces, when in.ID already exists) a service instance in
 // the modules of set template setTemplateID of business bizID and returns the

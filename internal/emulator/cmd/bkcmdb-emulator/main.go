@@ -1,13 +1,14 @@
-// Command bkcmdb-emulator serves an emulated BlueKing CMDB
-// list_service_instance_by_set_template over the legacy ESB and the API
-// gateway, for trying Terraform configurations offline.
+// Command bkcmdb-emulator serves an emulated BlueKing CMDB (service
+// instances, businesses, set templates, sets, modules and hosts) over the
+// legacy ESB and the API gateway, for trying Terraform configurations offline.
 //
 //	go run ./internal/emulator/cmd/bkcmdb-emulator -addr 127.0.0.1:0 -generate 3000 -seed 1
 //
 // It prints the ESB and API gateway base URLs, the accepted credentials, the
-// set templates it holds, then a line "listening on http://127.0.0.1:PORT"
-// (the same URL is written to -addr-file when given), logs one line per
-// request on stderr, and stops cleanly on SIGINT or SIGTERM.
+// APIs and their paths, the businesses and set templates it holds, then a
+// line "listening on http://127.0.0.1:PORT" (the same URL is written to
+// -addr-file when given), logs one line per request on stderr, and stops
+// cleanly on SIGINT or SIGTERM.
 package main
 
 import (
@@ -21,6 +22,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -31,7 +33,8 @@ import (
 // config holds the parsed flags.
 type config struct {
 	addr, dataFile, addrFile, caFile, dumpFile string
-	generate                                   int
+	generate, hosts                            int
+	tenants, hidden                            string
 	seed                                       int64
 	latency                                    time.Duration
 	appCode, appSecret, users, tokens, stage   string
@@ -59,6 +62,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address (port 0 picks a free port)")
 	fs.StringVar(&c.dataFile, "data", "", "dataset JSON file (see README); default: a generated dataset")
 	fs.IntVar(&c.generate, "generate", 0, "generate a dataset of this many service instances (default 3000)")
+	fs.IntVar(&c.hosts, "hosts", 0, "generate this many more hosts in business web-shop (bk_biz_id 2)")
 	fs.Int64Var(&c.seed, "seed", 1, "seed of the generated dataset")
 	fs.DurationVar(&c.latency, "latency", 0, "latency added to every request, e.g. 50ms")
 	fs.StringVar(&c.appCode, "app-code", emulator.DefaultAppCode, "accepted bk_app_code")
@@ -72,19 +76,21 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.addrFile, "addr-file", "", "write the base URL to this file once listening")
 	fs.StringVar(&c.dumpFile, "dump", "", `write the dataset as JSON to this file ("-" = stdout) and exit`)
 	fs.BoolVar(&c.quiet, "quiet", false, "do not log requests")
-	fs.BoolVar(&c.multiTenant, "multi-tenant", false, "emulate a multi-tenant build: records without bk_supplier_account")
-	fs.BoolVar(&c.strict, "strict", false, "refuse a page limit above the documented maximum (500) with 1199059, as a stricter gateway or CMDB release would")
+	fs.BoolVar(&c.multiTenant, "multi-tenant", false, "emulate a multi-tenant build: records without bk_supplier_account, X-Bk-Tenant-Id one of -tenants")
+	fs.StringVar(&c.tenants, "tenants", emulator.DefaultTenant, "with -multi-tenant: accepted X-Bk-Tenant-Id values, comma-separated")
+	fs.StringVar(&c.hidden, "hidden-businesses", "", "bk_biz_id values search_business leaves out, as IAM does for a user who may not see them, comma-separated")
+	fs.BoolVar(&c.strict, "strict", false, "refuse a page limit above the documented maximum (search_business 200, the others 500) with 1199059, as a stricter gateway or CMDB release would")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	if c.dataFile != "" && c.generate != 0 {
-		return c, errors.New("-data and -generate are exclusive")
+	if c.dataFile != "" && (c.generate != 0 || c.hosts != 0) {
+		return c, errors.New("-data and -generate/-hosts are exclusive")
 	}
-	if c.generate < 0 {
-		return c, errors.New("-generate must be positive")
+	if c.generate < 0 || c.hosts < 0 {
+		return c, errors.New("-generate and -hosts must be positive")
 	}
 	if c.caFile != "" && !c.useTLS {
 		return c, errors.New("-ca-file needs -tls")
@@ -113,10 +119,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		tokens[tok] = user
 	}
+	var hidden []int64
+	for _, id := range splitList(c.hidden) {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			return fmt.Errorf("-hidden-businesses %q: want business ids", id)
+		}
+		hidden = append(hidden, n)
+	}
 	logger := log.New(stderr, "", log.LstdFlags|log.Lmicroseconds)
 	opts := emulator.Options{
 		Data: data, AppCode: c.appCode, AppSecret: c.appSecret, Users: splitList(c.users), Tokens: tokens,
 		StagePrefix: c.stage, Latency: c.latency, RateLimit: c.rateLimit, MultiTenant: c.multiTenant, StrictLimits: c.strict,
+		Tenants: splitList(c.tenants), HiddenBusinesses: hidden,
 	}
 	if !c.quiet {
 		opts.Log = func(line string) { logger.Print(line) }
@@ -157,7 +172,7 @@ func loadData(c config) (*emulator.Dataset, error) {
 	if c.dataFile != "" {
 		return emulator.LoadDataset(c.dataFile)
 	}
-	return emulator.GenerateDataset(emulator.GenerateOptions{Seed: c.seed, Instances: c.generate}), nil
+	return emulator.GenerateDataset(emulator.GenerateOptions{Seed: c.seed, Instances: c.generate, ExtraHosts: c.hosts}), nil
 }
 
 func dump(d *emulator.Dataset, path string, stdout io.Writer) error {
@@ -168,8 +183,8 @@ func dump(d *emulator.Dataset, path string, stdout io.Writer) error {
 }
 
 func printBanner(w io.Writer, srv *emulator.Server, d *emulator.Dataset, c config) {
-	fmt.Fprintf(w, "bkcmdb-emulator: %d service instances, %d businesses, %d set templates\n",
-		len(d.ServiceInstances), len(d.Businesses), len(d.SetTemplates))
+	fmt.Fprintf(w, "bkcmdb-emulator: %d service instances, %d businesses, %d set templates, %d sets, %d modules, %d hosts\n",
+		len(d.ServiceInstances), len(d.Businesses), len(d.SetTemplates), len(d.Sets), len(d.Modules), len(d.Hosts))
 	fmt.Fprintf(w, "ESB base_url   (gateway = \"esb\"):   %s\n", srv.URL())
 	fmt.Fprintf(w, "APIGW base_url (gateway = \"apigw\"): %s\n", srv.APIGWURL())
 	fmt.Fprintf(w, "bk_app_code:   %s\n", srv.AppCode())
@@ -178,6 +193,9 @@ func printBanner(w io.Writer, srv *emulator.Server, d *emulator.Dataset, c confi
 	if c.tokens != "" {
 		fmt.Fprintf(w, "bk_token:      %d accepted token(s) from -token\n", len(splitList(c.tokens)))
 	}
+	if c.multiTenant {
+		fmt.Fprintf(w, "X-Bk-Tenant-Id: %s\n", strings.Join(splitList(c.tenants), ", "))
+	}
 	if c.useTLS {
 		where := "pass -ca-file to save it"
 		if c.caFile != "" {
@@ -185,10 +203,25 @@ func printBanner(w io.Writer, srv *emulator.Server, d *emulator.Dataset, c confi
 		}
 		fmt.Fprintf(w, "TLS CA:        %s\n", where)
 	}
+	fmt.Fprintf(w, "APIs (ESB: POST %s<api>/, gateway: POST %s<path>):\n", emulator.ESBPrefix, srv.StagePrefix())
+	for _, api := range emulator.APIs() {
+		fmt.Fprintf(w, "  %-38s %s\n", api, emulator.APIGWPathOf(api, nil))
+	}
+	fmt.Fprintln(w, "businesses:")
 	bizNames := map[int64]string{}
 	for _, b := range d.Businesses {
 		bizNames[b.ID] = b.Name
+		hosts := len(d.HostsOf(b.ID, nil, nil, nil))
+		switch {
+		case b.Default == 1:
+			fmt.Fprintf(w, "  bk_biz_id %d (%s): resource pool, %d hosts (search_business never returns it)\n", b.ID, b.Name, hosts)
+		case b.DataStatus == "disabled":
+			fmt.Fprintf(w, "  bk_biz_id %d (%s): disabled, %d hosts (search_business never returns it)\n", b.ID, b.Name, hosts)
+		default:
+			fmt.Fprintf(w, "  bk_biz_id %d (%s): %d sets, %d hosts\n", b.ID, b.Name, len(d.SetsOf(b.ID)), hosts)
+		}
 	}
+	fmt.Fprintln(w, "set templates:")
 	templates := append([]emulator.SetTemplate(nil), d.SetTemplates...)
 	sort.Slice(templates, func(i, j int) bool {
 		if templates[i].BizID != templates[j].BizID {
