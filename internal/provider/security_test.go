@@ -556,7 +556,8 @@ func TestAccHeadersCannotOverrideReserved(t *testing.T) {
 // configuration built another way), the client still sends its own X-Bkapi-Authorization,
 // Content-Type and User-Agent, once each.
 func TestHeadersGuardInClient(t *testing.T) {
-	srv := newEmulator(t, emulator.Options{Data: emulator.SingleTemplate(3, 7, 5, 1)})
+	// A multi-tenant emulator that knows tenant-a: the header passes through headers.
+	srv := newEmulator(t, emulator.Options{Data: emulator.SingleTemplate(3, 7, 5, 1), MultiTenant: true, Tenants: []string{"tenant-a"}})
 	m := nullModel()
 	m.Headers = types.MapValueMust(types.StringType, map[string]attr.Value{
 		"x-bkapi-authorization": types.StringValue(`{"bk_app_code":"evil","bk_app_secret":"evil"}`),
