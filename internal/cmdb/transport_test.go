@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"golang.org/x/net/http/httpproxy"
+
 	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/emulator"
 )
 
@@ -86,8 +88,13 @@ func TestProxyPerRequest(t *testing.T) {
 	}
 }
 
+// The proxy rules are httpproxy's (hashicorp/terraform-provider-http's too): the cases
+// below are the rules the client promises, whatever implements them.
 func TestProxyRules(t *testing.T) {
-	p := parseProxyEnv("http://hp:3128", "https://hsp:3129", "example.com, .sub.org, 10.0.0.0/8, 192.168.1.5, internal:8443, [::2]")
+	proxyFor := func(httpProxy, httpsProxy, noProxy string) func(*url.URL) (*url.URL, error) {
+		return (&httpproxy.Config{HTTPProxy: httpProxy, HTTPSProxy: httpsProxy, NoProxy: noProxy}).ProxyFunc()
+	}
+	p := proxyFor("http://hp:3128", "https://hsp:3129", "example.com, .sub.org, 10.0.0.0/8, 192.168.1.5, internal:8443, ::2")
 	for _, tc := range []struct {
 		target, want string
 	}{
@@ -108,7 +115,7 @@ func TestProxyRules(t *testing.T) {
 		{"http://127.0.0.1:9/", ""},
 	} {
 		u, _ := url.Parse(tc.target)
-		got, err := p.proxyFor(u)
+		got, err := p(u)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,11 +127,11 @@ func TestProxyRules(t *testing.T) {
 			t.Errorf("%s: proxy %q, want %q", tc.target, gs, tc.want)
 		}
 	}
-	if u, _ := p.proxyFor(&url.URL{Scheme: "http", Host: "x"}); u == nil {
+	if u, _ := p(&url.URL{Scheme: "http", Host: "x"}); u == nil {
 		t.Error("no proxy")
 	}
-	all := parseProxyEnv("hp:1", "", "*")
-	if u, _ := all.proxyFor(&url.URL{Scheme: "http", Host: "x"}); u != nil {
+	all := proxyFor("hp:1", "", "*")
+	if u, _ := all(&url.URL{Scheme: "http", Host: "x"}); u != nil {
 		t.Errorf("NO_PROXY=* still proxies: %v", u)
 	}
 }
