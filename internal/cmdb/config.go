@@ -156,6 +156,12 @@ func validateConfig(cfg Config) (string, error) {
 	case cfg.Parallelism < 1 || cfg.Parallelism > MaxParallelism:
 		return "", fmt.Errorf("parallelism %d must be 1 to %d", cfg.Parallelism, MaxParallelism)
 	}
+	if err := CheckHeaderValue(cfg.Language); err != nil {
+		return "", fmt.Errorf("language: %w", err)
+	}
+	if err := CheckHeaderValue(cfg.UserAgent); err != nil {
+		return "", fmt.Errorf("user agent: %w", err)
+	}
 	if err := CheckHeaderValue(cfg.SupplierAccount); err != nil {
 		return "", fmt.Errorf("bk_supplier_account: %w", err)
 	}

@@ -162,6 +162,10 @@ func TestNewClientValidation(t *testing.T) {
 		"header name":     func(c *Config) { c.Headers = map[string]string{"Bad Header": "x"} },
 		"header newline":  func(c *Config) { c.Headers = map[string]string{"X-A": "a\r\nX-B: b"} },
 		"negative timout": func(c *Config) { c.RequestTimeout = -1 },
+		"force query":     func(c *Config) { c.BaseURL = "https://paas.example.com/?" },
+		"language ctl":    func(c *Config) { c.Language = "en\x01" },
+		"tenant newline":  func(c *Config) { c.TenantID = "a\r\nX-B: b" },
+		"supplier ctl":    func(c *Config) { c.SupplierAccount = "0\x7f" },
 	}
 	for name, mod := range cases {
 		cfg := good
