@@ -82,8 +82,9 @@ func (c *Client) transportError(api *API, err error) *APIError {
 		Err:       err,
 		Retryable: true,
 	}
+	// crypto/x509 returns its errors as values; crypto/tls its verification error as a pointer.
 	var (
-		unknownAuth *x509.UnknownAuthorityError
+		unknownAuth x509.UnknownAuthorityError
 		certInvalid x509.CertificateInvalidError
 		hostname    x509.HostnameError
 		verify      *tls.CertificateVerificationError

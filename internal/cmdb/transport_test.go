@@ -1,6 +1,10 @@
 package cmdb
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -50,6 +54,44 @@ func TestTLS(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// Issue 10: crypto/x509 returns x509.UnknownAuthorityError as a value, not a pointer.
+// A transport that verifies the server itself, as a pinning RoundTripper does through
+// VerifyPeerCertificate, gets it unwrapped by crypto/tls: a wrong CA is still a
+// permanent failure, not retried, and no request reaches the server.
+func TestTLSWrongCAFromVerifier(t *testing.T) {
+	s, _ := emulator.NewTLSTestServer(t, emulator.Options{Data: emulator.SingleTemplate(testBiz, testTpl, 3, 1)})
+	_, otherCA := emulator.NewTLSTestServer(t, emulator.Options{})
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM([]byte(otherCA)) {
+		t.Fatal("bad CA PEM")
+	}
+	verifier := &http.Transport{TLSClientConfig: &tls.Config{
+		InsecureSkipVerify: true, //nolint:gosec // VerifyPeerCertificate verifies instead
+		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
+			cert, err := x509.ParseCertificate(raw[0])
+			if err != nil {
+				return err
+			}
+			_, err = cert.Verify(x509.VerifyOptions{Roots: roots})
+			return err
+		},
+	}}
+	defer verifier.CloseIdleConnections()
+	c, _ := newTestClient(t, s, GatewayESB, func(c *Config) { c.Transport = verifier })
+	_, err := list(t, c)
+	ae := requireAPIError(t, err)
+	var unknown x509.UnknownAuthorityError
+	if !errors.As(err, &unknown) {
+		t.Fatalf("error %v does not hold an x509.UnknownAuthorityError", err)
+	}
+	if ae.Retryable || ae.Attempts != 1 || ae.Message != "TLS certificate verification failed" {
+		t.Errorf("error %v (attempts %d, retryable %v), want one attempt, not retried", err, ae.Attempts, ae.Retryable)
+	}
+	if n := s.RequestCount(); n != 0 {
+		t.Errorf("%d requests reached the server", n)
+	}
 }
 
 // Contract: proxies come from HTTP(S)_PROXY / NO_PROXY, evaluated per request.
