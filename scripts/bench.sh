@@ -5,7 +5,7 @@
 #      walk alone (internal/cmdb BenchmarkWalk) and the full ReadDataSource through the
 #      provider server (internal/provider BenchmarkReadDataSource), 10k and 100k instances,
 #      parallelism 1 and 4. The whole matrix: go test ./internal/provider ./internal/cmdb -run '^$' -bench . -benchmem
-#   2. terraform plan end to end (internal/benchmark): bkcmdb at parallelism 1 and 4 side by
+#   2. terraform plan end to end (cmd/benchmark): bkcmdb at parallelism 1 and 4 side by
 #      side with the hashicorp/http per-page configuration, 10k and 100k instances, 20 ms
 #      latency, median of BENCH_RUNS (default 3) interleaved runs; the results replace the
 #      marked section of BENCHMARKS.md.
@@ -49,6 +49,6 @@ echo "== Go benchmarks (benchtime $benchtime)" >&2
 } | grep -E '^(Benchmark|cpu:)' | tee "$work/gobench.txt"
 
 echo "== terraform plan end to end ($runs runs, $sizes instances, $latency)" >&2
-go run ./internal/benchmark -terraform "$BKCMDB_TF" -bkcmdb-dir "$work/bkcmdb" -http-dir "$cache" \
+go run ./cmd/benchmark -terraform "$BKCMDB_TF" -bkcmdb-dir "$work/bkcmdb" -http-dir "$cache" \
   -sizes "$sizes" -latency "$latency" -runs "$runs" -gobench "$work/gobench.txt" \
   -md "$BKCMDB_ROOT/BENCHMARKS.md" -command "make bench"

@@ -26,14 +26,18 @@ func BenchmarkWalk(b *testing.B) {
 					s.SetLatency(latency)
 					cfg := testConfig(s, GatewayESB)
 					cfg.Parallelism = par
+					var received int64
+					own, err := newTransport(withDefaults(cfg))
+					if err != nil {
+						b.Fatal(err)
+					}
+					cfg.Transport = countingTransport{rt: own, n: &received}
 					c, err := NewClient(cfg)
 					if err != nil {
 						b.Fatal(err)
 					}
 					defer c.CloseIdleConnections()
 					pages := (n + DefaultPageSize - 1) / DefaultPageSize
-					var received int64
-					c.http.Transport = countingTransport{rt: c.transport, n: &received}
 					b.ResetTimer()
 					for b.Loop() {
 						res, err := c.ListServiceInstancesBySetTemplate(context.Background(), testBiz, testTpl)
@@ -58,9 +62,11 @@ func BenchmarkWalk(b *testing.B) {
 
 // countingTransport counts the response body bytes read through it.
 type countingTransport struct {
-	rt http.RoundTripper
+	rt *http.Transport
 	n  *int64
 }
+
+func (t countingTransport) CloseIdleConnections() { t.rt.CloseIdleConnections() }
 
 func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := t.rt.RoundTrip(r)

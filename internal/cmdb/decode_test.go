@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,30 +13,61 @@ import (
 	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/emulator"
 )
 
-// refEnvelope is the envelope decoded by encoding/json: the reference the
-// specialised decoder must agree with.
+// refEnvelope is the envelope decoded the plain way, by json.Unmarshal into fresh
+// values: the reference that readPage's in-place decoding must agree with.
 type refEnvelope struct {
-	errorEnvelope
-	Data struct {
+	envelopeFields
+	Data *struct {
 		Count *int64            `json:"count"`
 		Info  []ServiceInstance `json:"info"`
 	} `json:"data"`
 }
 
+// refInfo is data.info as it was sent, to tell absent from null and [].
+type refInfo struct {
+	Data *struct {
+		Info json.RawMessage `json:"info"`
+	} `json:"data"`
+}
+
 const refCap = 4
 
-func refDecode(body []byte) (refEnvelope, infoState, error) {
+// refVerdict is what the contract makes of an HTTP 200 body, worked out from refEnvelope.
+type refVerdict struct {
+	ok, truncated, retryable bool
+	code                     int64
+	count                    int64
+	items                    []ServiceInstance
+	requestID                string
+}
+
+func refClassify(body []byte) refVerdict {
 	var env refEnvelope
-	env.Data.Info = make([]ServiceInstance, 0, refCap)
 	err := json.Unmarshal(body, &env)
-	state := infoArray
-	switch {
-	case env.Data.Info == nil:
-		state = infoNull
-	case len(env.Data.Info) == 0 && cap(env.Data.Info) == refCap:
-		state = infoMissing
+	if err != nil {
+		return refVerdict{truncated: refTruncated(body, err), retryable: refTruncated(body, err)}
 	}
-	return env, state, err
+	var v refVerdict
+	switch {
+	case env.Code != nil:
+		v.code = *env.Code
+	case env.BkErrorCode != nil:
+		v.code = *env.BkErrorCode
+	}
+	if env.Result == nil || !*env.Result || v.code != 0 {
+		v.retryable = IsRateLimitCode(v.code)
+		return v
+	}
+	var info refInfo
+	_ = json.Unmarshal(body, &info)
+	switch {
+	case env.Data == nil || env.Data.Count == nil || *env.Data.Count < 0 || info.Data == nil || info.Data.Info == nil:
+		return v // data, count or info missing, or a negative count
+	case string(info.Data.Info) == "null" && *env.Data.Count != 0:
+		return v
+	}
+	v.ok, v.count, v.items, v.requestID = true, *env.Data.Count, env.Data.Info, env.RequestID
+	return v
 }
 
 func seedBodies() []string {
@@ -56,58 +89,90 @@ func seedBodies() []string {
 		"{\"result\":true,\"message\":\"\xff\xfe bad utf8 \\ud800 lone\",\"data\":null}",
 		`{"result":true,"code":0,"data":{"count":1,"info":[{"id":1,"name":"cut off`,
 		`{"result":true,"code":0,"data":{"count":1,"info":[{"id":1}]}} trailing`,
+		`{"result":true,"code":0,"data":{"count":0,"info":[{"id":1}],"info":null}}`,
+		`{"result":true,"code":1199997,"message":"too many requests","data":null}`,
+		`{"result":true,"code":0,"data":{"count":1}}`, `{"result":true,"code":0,"data":{"count":1,"info":null}}`,
+		`{"result":true,"code":0,"data":{"count":0,"info":null}}`, `{"result":true,"code":0,"data":null}`, `{"result":true,"code":0}`,
 		`[1,2,3]`, `null`, ` {"data":"x"} `, `{"code":01}`, `{"a":[1,{"b":[true,false,null,-0.5e+3]}]}`,
 	}
 }
 
-// FuzzDecodeEnvelope checks the specialised page decoder against encoding/json: same
-// success or failure, same truncation verdict, same decoded values.
+// FuzzDecodeEnvelope checks how readPage classifies a body against the contract,
+// worked out independently: for HTTP 200, success exactly when the reference decode
+// succeeds (with the same count, records and request id); a body cut off mid-way
+// exactly when encoding/json fails at the very end of the input, and then retried;
+// rate-limit codes retried and nothing else; a non-JSON body reported with its
+// content type and first 200 bytes. For an error status: never a panic, the cut-off
+// verdict the same, and the status's retry rule otherwise.
 func FuzzDecodeEnvelope(f *testing.F) {
 	for _, s := range seedBodies() {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		compareDecoders(t, body)
+		checkClassification(t, body)
 	})
 }
 
 func TestDecodeEnvelopeMatchesEncodingJSON(t *testing.T) {
 	for _, s := range seedBodies() {
-		compareDecoders(t, []byte(s))
+		checkClassification(t, []byte(s))
 		// Every prefix is a body cut off mid-way, or complete.
 		for i := 0; i < len(s); i++ {
-			compareDecoders(t, []byte(s[:i]))
+			checkClassification(t, []byte(s[:i]))
 		}
 	}
 }
 
-func compareDecoders(t *testing.T, body []byte) {
-	t.Helper()
-	ref, refState, refErr := refDecode(body)
-	var d pageDecoder
-	got, err := d.decodeEnvelope(body, make([]ServiceInstance, 0, refCap))
-	if (err == nil) != (refErr == nil) {
-		t.Fatalf("body %q: error %v, encoding/json error %v", body, err, refErr)
+// classify runs readPage on body, answered with status.
+func classify(status int, body []byte) (page[ServiceInstance], *APIError) {
+	c := &Client{cfg: Config{Gateway: GatewayESB}, redact: newRedactor()}
+	resp := &http.Response{
+		StatusCode: status, ContentLength: int64(len(body)),
+		Header: http.Header{"Content-Type": {"text/x-test"}}, Body: io.NopCloser(bytes.NewReader(body)),
 	}
-	if err != nil {
-		if isTruncatedJSON(err) != refTruncated(body, refErr) {
-			t.Fatalf("body %q: truncated %v (%v), encoding/json %v (%v)", body, isTruncatedJSON(err), err, isTruncatedJSON(refErr), refErr)
+	return readPage(c, ListServiceInstanceBySetTemplate, resp, make([]ServiceInstance, 0, refCap))
+}
+
+func checkClassification(t *testing.T, body []byte) {
+	t.Helper()
+	got, e := classify(http.StatusOK, body)
+	if !looksLikeJSONObject(body) {
+		if e == nil || e.Message != "response is not JSON" || e.Retryable || e.ContentType != "text/x-test" || e.BodySnippet != snippet(body) {
+			t.Fatalf("body %q: not JSON, got %+v", body, e)
 		}
 		return
 	}
-	want := decodedEnvelope{
-		Result: ref.Result, Code: ref.Code, Message: ref.Message, BkErrorCode: ref.BkErrorCode, BkErrorMsg: ref.BkErrorMsg,
-		Permission: ref.Permission, RequestID: ref.RequestID, Count: ref.Data.Count, Info: ref.Data.Info, InfoState: refState,
+	want := refClassify(body)
+	if (e == nil) != want.ok {
+		t.Fatalf("body %q: error %v, reference ok %v", body, e, want.ok)
 	}
-	if refState == infoMissing {
-		want.Info = got.Info // both empty with the caller's capacity
+	if e != nil {
+		truncated := e.Message == "response body cut off"
+		if truncated != want.truncated || e.Retryable != want.retryable || e.Message == "" {
+			t.Fatalf("body %q: %q (retryable %v), reference truncated %v, retryable %v", body, e.Message, e.Retryable, want.truncated, want.retryable)
+		}
+		if !want.truncated && !strings.HasPrefix(e.Message, "malformed") && e.Code != want.code {
+			t.Fatalf("body %q: code %d, reference %d", body, e.Code, want.code)
+		}
+	} else {
+		if want.items == nil {
+			want.items = got.items[:0] // both empty; got keeps the caller's array
+		}
+		if got.count != want.count || got.requestID != want.requestID || !reflect.DeepEqual(got.items, want.items) {
+			t.Fatalf("body %q:\n got %d %q %+v\nwant %d %q %+v", body, got.count, got.requestID, got.items, want.count, want.requestID, want.items)
+		}
 	}
-	if !bytes.Equal(got.Permission, want.Permission) {
-		t.Fatalf("body %q: permission %q, want %q", body, got.Permission, want.Permission)
-	}
-	got.Permission, want.Permission = nil, nil
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("body %q:\n got %+v\nwant %+v", body, dump(got), dump(want))
+
+	// An error status: the same cut-off verdict, else that status's retry rule.
+	for _, status := range []int{http.StatusBadRequest, http.StatusServiceUnavailable} {
+		_, e := classify(status, body)
+		if e == nil || e.StatusCode != status || (e.BodySnippet != "" && e.BodySnippet != snippet(body)) {
+			t.Fatalf("body %q, HTTP %d: %+v", body, status, e)
+		}
+		truncated := e.Message == "response body cut off"
+		if truncated != want.truncated || e.Retryable != (truncated || status == http.StatusServiceUnavailable) {
+			t.Fatalf("body %q, HTTP %d: %q (retryable %v), reference truncated %v", body, status, e.Message, e.Retryable, want.truncated)
+		}
 	}
 }
 
@@ -119,36 +184,66 @@ func refTruncated(body []byte, err error) bool {
 		strings.Contains(se.Error(), "' '") && body[len(body)-1] != ' ')
 }
 
-func dump(e decodedEnvelope) string {
-	b, _ := json.Marshal(e)
-	return string(b)
+// isTruncatedJSON is encoding/json's own word for input that ends mid-value.
+func isTruncatedJSON(err error) bool {
+	var se *json.SyntaxError
+	return errors.Is(err, io.ErrUnexpectedEOF) || (errors.As(err, &se) && strings.Contains(se.Error(), "unexpected end of JSON input"))
 }
 
-// The decoder keeps a page's strings in one allocation and allocates little per record.
-func TestDecodeEnvelopeAllocations(t *testing.T) {
+// pageOf500 is a success envelope of 500 emulator records, and how many of them have labels.
+func pageOf500() ([]byte, int) {
 	d := emulator.SingleTemplate(2, 11, 500, 1)
 	items, _ := json.Marshal(d.Instances(2, 11))
-	body := []byte(`{"result":true,"code":0,"message":"success","data":{"count":500,"info":` + string(items) + `}}`)
-	dst := make([]ServiceInstance, 0, 500)
-	var dec pageDecoder
-	allocs := testing.AllocsPerRun(20, func() {
-		clear(dst[:cap(dst)])
-		if _, err := dec.decodeEnvelope(body, dst); err != nil {
-			t.Fatal(err)
-		}
-	})
 	labelled := 0
 	for _, in := range d.Instances(2, 11) {
 		if in.Labels != nil {
 			labelled++
 		}
 	}
-	// One string arena for every string, the envelope's strings, and a labels map
-	// (header and one group) per record that has labels.
-	if limit := float64(2*labelled + 20); allocs > limit {
-		t.Errorf("%.0f allocations for a 500-record page, want at most %.0f", allocs, limit)
+	return []byte(`{"result":true,"code":0,"message":"success","data":{"count":500,"info":` + string(items) + `}}`), labelled
+}
+
+// A page is decoded in one pass straight into the caller's array: no copy of the
+// records, no second decode.
+func TestDecodePageInPlace(t *testing.T) {
+	body, labelled := pageOf500()
+	dst := make([]ServiceInstance, 0, 500)
+	var p page[ServiceInstance]
+	allocs := testing.AllocsPerRun(10, func() {
+		var ok bool
+		if p, ok = decodePage(&APIError{}, body, dst); !ok {
+			t.Fatal("decode failed")
+		}
+	})
+	if len(p.items) != 500 || &p.items[0] != &dst[:1][0] || !strings.Contains(p.items[0].CreateTime, "T") {
+		t.Fatalf("%d records, not in the caller's array: %+v", len(p.items), p.items[0])
 	}
-	if !strings.Contains(dst[:1][0].CreateTime, "T") {
-		t.Errorf("decoded %+v", dst[0])
+	// No more than one plain decode into a slice of the right size: a second decode of
+	// the page would double it.
+	plain := testing.AllocsPerRun(10, func() {
+		env := refEnvelope{}
+		env.Data = &struct {
+			Count *int64            `json:"count"`
+			Info  []ServiceInstance `json:"info"`
+		}{Info: make([]ServiceInstance, 0, 500)}
+		if err := json.Unmarshal(body, &env); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > plain+5 {
+		t.Errorf("%.0f allocations for a 500-record page (%d with labels), want at most %.0f (one plain decode)", allocs, labelled, plain+5)
+	}
+}
+
+// BenchmarkDecodePage decodes one page of 500 records.
+func BenchmarkDecodePage(b *testing.B) {
+	body, _ := pageOf500()
+	dst := make([]ServiceInstance, 0, 500)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := decodePage(&APIError{}, body, dst); !ok {
+			b.Fatal("decode failed")
+		}
 	}
 }

@@ -27,6 +27,9 @@ func TestErrorTextFields(t *testing.T) {
 				t.Errorf("error %q lacks %q", err, want)
 			}
 		}
+		if !strings.Contains(ae.Detail(), "\nRequest ID: "+ae.RequestID+"\n") {
+			t.Errorf("detail lacks the Request ID line:\n%s", ae.Detail())
+		}
 	})
 	t.Run("gateway error, request id from X-Bkapi-Request-Id", func(t *testing.T) {
 		s := newEmulator(t, 1)
@@ -41,15 +44,42 @@ func TestErrorTextFields(t *testing.T) {
 		if err.Error() != want {
 			t.Errorf("error\n %q\nwant\n %q", err, want)
 		}
+		if !strings.Contains(ae.Detail(), "\nRequest ID: gw-req-1\n") {
+			t.Errorf("detail lacks the Request ID line:\n%s", ae.Detail())
+		}
 	})
+	// The body's request_id wins over both headers, in an HTTP 200 envelope and in an
+	// envelope of an error status.
+	for _, tc := range []struct {
+		name  string
+		fault emulator.Fault
+	}{
+		{"HTTP 200", emulator.Fault{Body: `{"result":false,"code":1199017,"message":"Failed to query data","permission":null,"request_id":"body-id","data":null}`}},
+		{"HTTP 503", emulator.Fault{Status: 503, Body: `{"result":false,"code":1650200,"message":"backend down","request_id":"body-id","data":null}`}},
+	} {
+		for _, gw := range gateways {
+			t.Run("request_id from body over headers, "+tc.name+", "+string(gw), func(t *testing.T) {
+				s := newEmulator(t, 1)
+				f := tc.fault
+				f.Header = map[string]string{"X-Bkapi-Request-Id": "gw-header-id", "X-Request-Id": "backend-header-id"}
+				s.Inject(f)
+				c, _ := newTestClient(t, s, gw, func(c *Config) { c.MaxRetries = 0 })
+				_, err := list(t, c)
+				ae := requireAPIError(t, err)
+				if ae.RequestID != "body-id" || !strings.Contains(err.Error(), "(request_id body-id)") || !strings.Contains(ae.Detail(), "\nRequest ID: body-id\n") {
+					t.Errorf("RequestID %q, error %q, detail:\n%s", ae.RequestID, err, ae.Detail())
+				}
+			})
+		}
+	}
 	t.Run("request id from X-Request-Id", func(t *testing.T) {
 		s := newEmulator(t, 1)
 		s.Inject(emulator.Fault{Status: 404, Body: `{"code":1640401,"message":"API not found","result":false,"data":null}`,
 			Header: map[string]string{"X-Bkapi-Request-Id": "", "X-Request-Id": "only-backend-id"}})
 		c, _ := newTestClient(t, s, GatewayAPIGW)
 		_, err := list(t, c)
-		if ae := requireAPIError(t, err); ae.RequestID != "only-backend-id" {
-			t.Errorf("RequestID = %q", ae.RequestID)
+		if ae := requireAPIError(t, err); ae.RequestID != "only-backend-id" || !strings.Contains(ae.Detail(), "\nRequest ID: only-backend-id\n") {
+			t.Errorf("RequestID = %q, detail:\n%s", ae.RequestID, ae.Detail())
 		}
 	})
 	t.Run("bk_error_code and bk_error_msg", func(t *testing.T) {

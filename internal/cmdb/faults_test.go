@@ -5,6 +5,7 @@ package cmdb
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -115,5 +116,28 @@ func TestWalkExtraItemsAndChanges(t *testing.T) {
 			}
 			seen[in.ID] = true
 		}
+	}
+}
+
+// A retried page is decoded afresh: nothing of the failed attempt stays behind, not
+// even in a field the retry's records leave out (multi-tenant builds send no
+// bk_supplier_account). Here the failed attempt is a rate-limit envelope that carries
+// records anyway.
+func TestRetryKeepsNothingOfTheFailedAttempt(t *testing.T) {
+	s := newEmulator(t, 3, func(o *emulator.Options) { o.MultiTenant = true })
+	first := s.Instances(testBiz, testTpl)[0]
+	s.Inject(emulator.Fault{Body: `{"result":false,"code":1199997,"message":"too many requests","data":{"count":3,"info":[{"id":` +
+		strconv.FormatInt(first.ID, 10) + `,"bk_supplier_account":"stale","labels":{"stale":"yes"},"creator":"stale"}]}}`})
+	c, _ := newTestClient(t, s, GatewayESB)
+	got, err := list(t, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.RequestCount(); n != 2 {
+		t.Errorf("%d requests, want 2 (the rate-limited page retried)", n)
+	}
+	in := got.Instances[0]
+	if in.ID != first.ID || in.SupplierAccount != "" || in.Labels["stale"] != "" || in.Creator != first.Creator {
+		t.Errorf("instance %+v keeps values of the failed attempt", in)
 	}
 }

@@ -1,7 +1,6 @@
 package cmdb
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -10,148 +9,26 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/hashicorp/go-retryablehttp"
 )
 
-// call is the state of one API call across its HTTP attempts. Its methods are the
-// retryablehttp hooks: check reads and decodes the body inside the retry loop, so
-// a body cut off mid-way is retried like any other transient failure, and stashes
-// the decoded page so that nothing is decoded twice.
-type call struct {
-	c        *Client
-	ctx      context.Context
-	dst      []ServiceInstance
-	attempts int
-	started  time.Time
+// The retry policy: how long to wait before attempt n+1, and which transport errors
+// are worth another attempt. Which answers are retried is decided where they are
+// read (envelope.go).
 
-	page    page
-	lastErr *APIError
-}
-
-// do runs req with retries and returns the decoded page or an error.
-func (a *call) do(req *retryablehttp.Request) (page, error) {
-	rc := &retryablehttp.Client{
-		HTTPClient:   a.c.http,
-		Logger:       nil, // never retryablehttp's stderr logger; see check and backoff
-		RetryWaitMin: a.c.cfg.RetryWaitMin,
-		RetryWaitMax: a.c.cfg.RetryWaitMax,
-		RetryMax:     a.c.cfg.MaxRetries,
-		CheckRetry:   a.check,
-		Backoff:      a.backoff,
-		ErrorHandler: a.giveUp,
-	}
-	a.started = time.Now()
-	resp, err := rc.Do(req)
-	if err != nil {
-		var ae *APIError
-		if errors.As(err, &ae) {
-			return page{}, err
-		}
-		// The context ended during a backoff: retryablehttp returns ctx.Err() as is.
-		return page{}, a.wrapCtxErr(err)
-	}
-	_ = resp.Body.Close()
-	return a.page, nil
-}
-
-func (a *call) wrapCtxErr(err error) *APIError {
-	e := &APIError{
-		API:      APIListServiceInstanceBySetTemplate,
-		Gateway:  a.c.cfg.Gateway,
-		Attempts: a.attempts,
-		Err:      err,
-		Message:  "request cancelled",
-	}
-	if last := a.lastErr; last != nil {
-		e.StatusCode, e.Code, e.RequestID = last.StatusCode, last.Code, last.RequestID
-		e.Message += "; last failure: " + last.Summary()
-	}
-	return a.c.redact.apiError(e)
-}
-
-// check is the CheckRetry hook, called once per attempt.
-func (a *call) check(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	a.attempts++
-	start := a.started
-	a.started = time.Now()
-	if ctx.Err() != nil {
-		if resp != nil {
-			_ = resp.Body.Close()
-			resp.Body = http.NoBody
-		}
-		return false, a.wrapCtxErr(ctx.Err())
-	}
-	if err != nil {
-		e := a.c.transportError(err)
-		e.Attempts = a.attempts
-		a.lastErr = e
-		a.c.log.Debug(a.ctx, "cmdb request failed", map[string]any{
-			"api": APIListServiceInstanceBySetTemplate, "attempt": a.attempts,
-			"error": e.Summary(), "retryable": e.Retryable, "duration_ms": time.Since(start).Milliseconds(),
-		})
-		return e.Retryable, e
-	}
-	p, e := a.c.readPage(resp, a.dst)
-	if ctx.Err() != nil {
-		return false, a.wrapCtxErr(ctx.Err())
-	}
-	fields := map[string]any{
-		"api": APIListServiceInstanceBySetTemplate, "attempt": a.attempts,
-		"status": resp.StatusCode, "duration_ms": time.Since(start).Milliseconds(),
-	}
-	if e == nil {
-		a.page, a.lastErr = p, nil
-		fields["request_id"], fields["count"], fields["items"] = p.requestID, p.count, len(p.items)
-		a.c.log.Debug(a.ctx, "cmdb response", fields)
-		return false, nil
-	}
-	e.Attempts = a.attempts
-	a.lastErr = e
-	fields["request_id"], fields["code"], fields["error"], fields["retryable"] = e.RequestID, e.Code, e.Summary(), e.Retryable
-	a.c.log.Debug(a.ctx, "cmdb response", fields)
-	return e.Retryable, e
-}
-
-// backoff is the Backoff hook: jittered exponential from RetryWaitMin, at least what
-// Retry-After asks, never more than RetryWaitMax.
-func (a *call) backoff(minWait, maxWait time.Duration, attemptNum int, resp *http.Response) time.Duration {
-	wait := jitteredBackoff(minWait, maxWait, attemptNum)
+// retryWait is the wait before the retry after attempt attempt: jittered exponential
+// from minWait, at least what resp's Retry-After asks, never more than maxWait.
+func retryWait(minWait, maxWait time.Duration, attempt int, resp *http.Response, now time.Time) time.Duration {
+	wait := jitteredBackoff(minWait, maxWait, attempt)
 	if resp != nil {
-		if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok && ra > wait {
+		if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok && ra > wait {
 			wait = ra
 		}
 	}
-	wait = min(wait, maxWait)
-	fields := map[string]any{
-		"api": APIListServiceInstanceBySetTemplate, "attempt": a.attempts,
-		"wait_ms": wait.Milliseconds(), "retries_left": a.c.cfg.MaxRetries - attemptNum,
-	}
-	if a.lastErr != nil {
-		fields["error"] = a.lastErr.Summary()
-	}
-	a.c.log.Warn(a.ctx, "cmdb request will be retried", fields)
-	a.started = time.Now().Add(wait)
-	return wait
+	return min(wait, maxWait)
 }
 
-// giveUp is the ErrorHandler hook: it returns the last failure as it is.
-func (a *call) giveUp(resp *http.Response, err error, _ int) (*http.Response, error) {
-	if resp != nil && resp.Body != nil {
-		_ = resp.Body.Close()
-	}
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return nil, ae
-	}
-	if a.lastErr != nil {
-		return nil, a.lastErr
-	}
-	return nil, a.wrapCtxErr(err)
-}
-
-// jitteredBackoff returns a wait in [base/2, base] where base = minWait·2^attempt,
-// and within [minWait, maxWait].
+// jitteredBackoff returns a wait in [base/2, base] where base = minWait·2^attempt
+// capped at maxWait, and never below minWait.
 func jitteredBackoff(minWait, maxWait time.Duration, attempt int) time.Duration {
 	if maxWait < minWait {
 		maxWait = minWait
@@ -198,15 +75,16 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 
 // transportError classifies an error from http.Client.Do. Certificate and TLS
 // handshake failures are permanent; everything else (refused, reset, timeouts) is retried.
-func (c *Client) transportError(err error) *APIError {
+func (c *Client) transportError(api *API, err error) *APIError {
 	e := &APIError{
-		API:       APIListServiceInstanceBySetTemplate,
+		API:       api.Name,
 		Gateway:   c.cfg.Gateway,
 		Err:       err,
 		Retryable: true,
 	}
+	// crypto/x509 returns its errors as values; crypto/tls its verification error as a pointer.
 	var (
-		unknownAuth *x509.UnknownAuthorityError
+		unknownAuth x509.UnknownAuthorityError
 		certInvalid x509.CertificateInvalidError
 		hostname    x509.HostnameError
 		verify      *tls.CertificateVerificationError

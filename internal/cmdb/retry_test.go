@@ -283,6 +283,36 @@ func TestWalkStopsOnFirstError(t *testing.T) {
 	}
 }
 
+// Contract: exponential backoff with jitter. The wait after attempt n (n from 0) lies in
+// [base/2, base], and never below retry_wait_min, where base = retry_wait_min·2ⁿ capped
+// at retry_wait_max; waits grow with n up to the cap; draws differ.
+func TestBackoffJitterAndGrowth(t *testing.T) {
+	const minWait, maxWait = 10 * time.Millisecond, 300 * time.Millisecond
+	prevHigh := time.Duration(0)
+	for n := range 8 {
+		base := min(minWait<<n, maxWait)
+		lo := max(base/2, minWait)
+		low, high, draws := time.Duration(1<<62), time.Duration(0), map[time.Duration]bool{}
+		for range 500 {
+			w := retryWait(minWait, maxWait, n, nil, time.Now())
+			if w < lo || w > base {
+				t.Fatalf("attempt %d: wait %s outside [%s, %s]", n, w, lo, base)
+			}
+			low, high, draws[w] = min(low, w), max(high, w), true
+		}
+		if lo < base && len(draws) < 10 {
+			t.Errorf("attempt %d: %d distinct waits in 500 draws from [%s, %s]: no jitter", n, len(draws), lo, base)
+		}
+		if low < prevHigh && base < maxWait {
+			t.Errorf("attempt %d: waits from %s, below the longest wait of attempt %d (%s): they do not grow", n, low, n-1, prevHigh)
+		}
+		if n > 0 && base < maxWait && high <= prevHigh {
+			t.Errorf("attempt %d: longest wait %s, not above attempt %d's %s", n, high, n-1, prevHigh)
+		}
+		prevHigh = high
+	}
+}
+
 func TestBackoffBounds(t *testing.T) {
 	for attempt := range 10 {
 		for range 50 {

@@ -1,12 +1,18 @@
 package cmdb
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"golang.org/x/net/http/httpproxy"
 
 	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/emulator"
 )
@@ -50,6 +56,44 @@ func TestTLS(t *testing.T) {
 	})
 }
 
+// Issue 10: crypto/x509 returns x509.UnknownAuthorityError as a value, not a pointer.
+// A transport that verifies the server itself, as a pinning RoundTripper does through
+// VerifyPeerCertificate, gets it unwrapped by crypto/tls: a wrong CA is still a
+// permanent failure, not retried, and no request reaches the server.
+func TestTLSWrongCAFromVerifier(t *testing.T) {
+	s, _ := emulator.NewTLSTestServer(t, emulator.Options{Data: emulator.SingleTemplate(testBiz, testTpl, 3, 1)})
+	_, otherCA := emulator.NewTLSTestServer(t, emulator.Options{})
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM([]byte(otherCA)) {
+		t.Fatal("bad CA PEM")
+	}
+	verifier := &http.Transport{TLSClientConfig: &tls.Config{
+		InsecureSkipVerify: true, //nolint:gosec // VerifyPeerCertificate verifies instead
+		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
+			cert, err := x509.ParseCertificate(raw[0])
+			if err != nil {
+				return err
+			}
+			_, err = cert.Verify(x509.VerifyOptions{Roots: roots})
+			return err
+		},
+	}}
+	defer verifier.CloseIdleConnections()
+	c, _ := newTestClient(t, s, GatewayESB, func(c *Config) { c.Transport = verifier })
+	_, err := list(t, c)
+	ae := requireAPIError(t, err)
+	var unknown x509.UnknownAuthorityError
+	if !errors.As(err, &unknown) {
+		t.Fatalf("error %v does not hold an x509.UnknownAuthorityError", err)
+	}
+	if ae.Retryable || ae.Attempts != 1 || ae.Message != "TLS certificate verification failed" {
+		t.Errorf("error %v (attempts %d, retryable %v), want one attempt, not retried", err, ae.Attempts, ae.Retryable)
+	}
+	if n := s.RequestCount(); n != 0 {
+		t.Errorf("%d requests reached the server", n)
+	}
+}
+
 // Contract: proxies come from HTTP(S)_PROXY / NO_PROXY, evaluated per request.
 func TestProxyPerRequest(t *testing.T) {
 	s := newEmulator(t, 10)
@@ -86,8 +130,13 @@ func TestProxyPerRequest(t *testing.T) {
 	}
 }
 
+// The proxy rules are httpproxy's (hashicorp/terraform-provider-http's too): the cases
+// below are the rules the client promises, whatever implements them.
 func TestProxyRules(t *testing.T) {
-	p := parseProxyEnv("http://hp:3128", "https://hsp:3129", "example.com, .sub.org, 10.0.0.0/8, 192.168.1.5, internal:8443, [::2]")
+	proxyFor := func(httpProxy, httpsProxy, noProxy string) func(*url.URL) (*url.URL, error) {
+		return (&httpproxy.Config{HTTPProxy: httpProxy, HTTPSProxy: httpsProxy, NoProxy: noProxy}).ProxyFunc()
+	}
+	p := proxyFor("http://hp:3128", "https://hsp:3129", "example.com, .sub.org, 10.0.0.0/8, 192.168.1.5, internal:8443, ::2")
 	for _, tc := range []struct {
 		target, want string
 	}{
@@ -108,7 +157,7 @@ func TestProxyRules(t *testing.T) {
 		{"http://127.0.0.1:9/", ""},
 	} {
 		u, _ := url.Parse(tc.target)
-		got, err := p.proxyFor(u)
+		got, err := p(u)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,11 +169,11 @@ func TestProxyRules(t *testing.T) {
 			t.Errorf("%s: proxy %q, want %q", tc.target, gs, tc.want)
 		}
 	}
-	if u, _ := p.proxyFor(&url.URL{Scheme: "http", Host: "x"}); u == nil {
+	if u, _ := p(&url.URL{Scheme: "http", Host: "x"}); u == nil {
 		t.Error("no proxy")
 	}
-	all := parseProxyEnv("hp:1", "", "*")
-	if u, _ := all.proxyFor(&url.URL{Scheme: "http", Host: "x"}); u != nil {
+	all := proxyFor("hp:1", "", "*")
+	if u, _ := all(&url.URL{Scheme: "http", Host: "x"}); u != nil {
 		t.Errorf("NO_PROXY=* still proxies: %v", u)
 	}
 }
@@ -155,6 +204,10 @@ func TestNewClientValidation(t *testing.T) {
 		"header name":     func(c *Config) { c.Headers = map[string]string{"Bad Header": "x"} },
 		"header newline":  func(c *Config) { c.Headers = map[string]string{"X-A": "a\r\nX-B: b"} },
 		"negative timout": func(c *Config) { c.RequestTimeout = -1 },
+		"force query":     func(c *Config) { c.BaseURL = "https://paas.example.com/?" },
+		"language ctl":    func(c *Config) { c.Language = "en\x01" },
+		"tenant newline":  func(c *Config) { c.TenantID = "a\r\nX-B: b" },
+		"supplier ctl":    func(c *Config) { c.SupplierAccount = "0\x7f" },
 	}
 	for name, mod := range cases {
 		cfg := good

@@ -267,14 +267,15 @@ func TestDedupeAndAssemble(t *testing.T) {
 		}
 		return out
 	}
-	got := dedupe(mk(3, 1, 2, 3, 1, 5))
+	w := &walker[ServiceInstance]{id: serviceInstanceID}
+	got := w.dedupe(mk(3, 1, 2, 3, 1, 5))
 	if len(got) != 4 || got[0].ID != 1 || got[1].ID != 2 || got[2].ID != 3 || got[3].ID != 5 {
 		t.Errorf("dedupe = %v", got)
 	}
 	buf := make([]ServiceInstance, 9)
 	copy(buf[3:], mk(4, 5))
 	copy(buf[6:], mk(7, 8, 9))
-	slots := []walkSlot{{items: mk(1, 2, 3)}, {items: buf[3:5]}, {items: buf[6:9]}}
+	slots := [][]ServiceInstance{mk(1, 2, 3), buf[3:5], buf[6:9]}
 	out := assemble(slots, buf, 3)
 	if len(out) != 8 || out[3].ID != 4 || out[4].ID != 5 || out[5].ID != 7 || out[7].ID != 9 {
 		t.Errorf("assemble = %v", out)

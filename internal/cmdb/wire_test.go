@@ -22,7 +22,9 @@ func decodeBody(t *testing.T, b []byte) map[string]any {
 }
 
 // Contract: esb sends POST {base}/api/c/compapi/v2/cc/list_service_instance_by_set_template/
-// with the credentials that are set, bk_biz_id, set_template_id and page in the JSON body.
+// with the credentials that are set, bk_biz_id, set_template_id and page in the JSON body,
+// and bk_supplier_account (the default "0" too); page.sort is the id field (every list
+// data source).
 func TestWireESBBodyAuth(t *testing.T) {
 	s := newEmulator(t, 3)
 	c, _ := newTestClient(t, s, GatewayESB)
@@ -45,8 +47,8 @@ func TestWireESBBodyAuth(t *testing.T) {
 	body := decodeBody(t, r.Body)
 	want := map[string]any{
 		"bk_app_code": emulator.DefaultAppCode, "bk_app_secret": emulator.DefaultAppSecret, "bk_username": "admin",
-		"bk_biz_id": float64(testBiz), "set_template_id": float64(testTpl),
-		"page": map[string]any{"start": float64(0), "limit": float64(DefaultPageSize)},
+		"bk_biz_id": float64(testBiz), "set_template_id": float64(testTpl), "bk_supplier_account": DefaultSupplierAccount,
+		"page": map[string]any{"start": float64(0), "limit": float64(DefaultPageSize), "sort": "id"},
 	}
 	if !jsonEqual(body, want) {
 		t.Errorf("body = %v, want %v", body, want)
@@ -54,7 +56,8 @@ func TestWireESBBodyAuth(t *testing.T) {
 }
 
 // Contract: apigw sends POST {base}/api/v3/findmany/proc/service/set_template/list_service_instance/biz/{bk_biz_id}
-// with X-Bkapi-Authorization and body {set_template_id, page}; credentials never in the URL or body.
+// with X-Bkapi-Authorization and body {set_template_id, page} (page.sort the id field);
+// credentials never in the URL or body.
 func TestWireAPIGWHeaderAuth(t *testing.T) {
 	s := newEmulator(t, 3)
 	c, _ := newTestClient(t, s, GatewayAPIGW)
@@ -77,7 +80,7 @@ func TestWireAPIGWHeaderAuth(t *testing.T) {
 		t.Errorf("X-Bkapi-Authorization = %v, want %v", auth, wantAuth)
 	}
 	body := decodeBody(t, r.Body)
-	wantBody := map[string]any{"set_template_id": float64(testTpl), "page": map[string]any{"start": float64(0), "limit": float64(DefaultPageSize)}}
+	wantBody := map[string]any{"set_template_id": float64(testTpl), "page": map[string]any{"start": float64(0), "limit": float64(DefaultPageSize), "sort": "id"}}
 	if !jsonEqual(body, wantBody) {
 		t.Errorf("body = %v, want %v", body, wantBody)
 	}

@@ -5,8 +5,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -17,35 +15,14 @@ import (
 // HCL) and by Configure (values taken from environment variables), so that a value is
 // judged the same wherever it comes from.
 
-// checkBaseURL accepts an absolute http or https URL with a host and no query or fragment.
-func checkBaseURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		return fmt.Errorf("it is not a URL: %v", err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return errors.New("it must be an absolute http or https URL, such as https://paas.example.com (esb) or https://bkapi.example.com/api/bk-cmdb/prod (apigw)")
-	}
-	if u.Host == "" {
-		return errors.New("it has no host")
-	}
-	if u.User != nil {
-		return errors.New("it must not carry credentials: use bk_app_code and bk_app_secret")
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return errors.New("it must not have a query or a fragment")
-	}
-	return nil
-}
+// checkBaseURL, checkGateway and checkHeader are the client's own checks, so that a
+// value the plan accepts is one the client accepts.
+func checkBaseURL(s string) error { return cmdb.CheckBaseURL(s) }
 
-// checkGateway accepts the two front doors the client knows.
-func checkGateway(s string) error {
-	switch cmdb.Gateway(s) {
-	case cmdb.GatewayESB, cmdb.GatewayAPIGW:
-		return nil
-	}
-	return fmt.Errorf("it must be %q (the legacy ESB) or %q (the BlueKing API gateway)", cmdb.GatewayESB, cmdb.GatewayAPIGW)
-}
+func checkGateway(s string) error { return cmdb.CheckGateway(s) }
+
+// checkHeader accepts a valid HTTP header field that is not one the client sets itself.
+func checkHeader(name, value string) error { return cmdb.CheckHeader(name, value) }
 
 // parsePositiveDuration parses a Go duration such as "30s" or "1m30s" that must be above zero.
 func parsePositiveDuration(s string) (time.Duration, error) {
@@ -88,32 +65,11 @@ func checkCACertPEM(s string) error {
 	return nil
 }
 
-// checkLanguage accepts a non-empty language tag without spaces, such as "en" or "zh-cn".
+// checkLanguage accepts a non-empty language tag without spaces, such as "en" or "zh-cn",
+// that can be sent as a header value.
 func checkLanguage(s string) error {
-	if s == "" || strings.ContainsAny(s, " \t\r\n") {
+	if s == "" || strings.ContainsAny(s, " \t\r\n") || cmdb.CheckHeaderValue(s) != nil {
 		return errors.New("it must be a language tag such as \"en\" or \"zh-cn\"")
-	}
-	return nil
-}
-
-// reservedHeaders are set by the provider itself and cannot be replaced through headers.
-var reservedHeaders = []string{"X-Bkapi-Authorization", "Content-Type", "User-Agent"}
-
-// checkHeader accepts a valid HTTP header field that is not one the provider sets itself.
-func checkHeader(name, value string) error {
-	if name == "" || strings.IndexFunc(name, func(r rune) bool {
-		return r <= ' ' || r >= 0x7f || strings.ContainsRune("\"(),/:;<=>?@[\\]{}", r)
-	}) >= 0 {
-		return fmt.Errorf("%q is not a valid HTTP header name", name)
-	}
-	for _, reserved := range reservedHeaders {
-		if http.CanonicalHeaderKey(name) == reserved {
-			return fmt.Errorf("%q is set by the provider and cannot be overridden", reserved)
-		}
-	}
-	// net/http sends no control character but a tab in a value (it refuses the request).
-	if strings.IndexFunc(value, func(r rune) bool { return (r < ' ' && r != '\t') || r == 0x7f }) >= 0 {
-		return fmt.Errorf("the value of %q must not contain line breaks or other control characters", name)
 	}
 	return nil
 }

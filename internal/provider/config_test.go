@@ -2,13 +2,19 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/cmdb"
 )
 
 func fakeEnv(vars map[string]string) lookupEnv {
@@ -195,5 +201,33 @@ func TestChecks(t *testing.T) {
 	}
 	if err := checkHeader("X-Bk-Tenant-Id", "default"); err != nil {
 		t.Errorf("checkHeader refused a tenant header: %v", err)
+	}
+}
+
+// Issue 10: the plan-time header check is the client's: every header the client sets
+// itself is refused, in any case, the language headers included (they used to pass
+// validation and then be dropped by the client without a word).
+func TestHeadersValidatorRefusesEveryReservedHeader(t *testing.T) {
+	reserved := cmdb.ReservedHeaders()
+	for _, want := range []string{"X-Bkapi-Authorization", "Content-Type", "User-Agent", "Blueking-Language", "X-Bkcmdb-Language"} {
+		if !slices.Contains(reserved, want) {
+			t.Errorf("cmdb.ReservedHeaders() = %q lacks %s", reserved, want)
+		}
+	}
+	for _, name := range reserved {
+		for _, spelt := range []string{name, strings.ToLower(name), strings.ToUpper(name)} {
+			var resp validator.MapResponse
+			headersValidator{}.ValidateMap(context.Background(), validator.MapRequest{
+				Path:        path.Root("headers"),
+				ConfigValue: types.MapValueMust(types.StringType, map[string]attr.Value{spelt: types.StringValue("zh")}),
+			}, &resp)
+			if !strings.Contains(errorsText(resp.Diagnostics), fmt.Sprintf("%q is set by the provider and cannot be overridden", name)) {
+				t.Errorf("headers[%q] accepted at plan time:\n%s", spelt, errorsText(resp.Diagnostics))
+			}
+		}
+	}
+	// A language the client cannot send as a header value is refused at plan time too.
+	if err := checkLanguage("en\x01"); err == nil {
+		t.Error("checkLanguage accepted a control character")
 	}
 }

@@ -8,6 +8,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -249,13 +251,17 @@ func TestAccFaultsLoginPageSnippetCut(t *testing.T) {
 // TestAccFaultsRetriesBounded: a gateway failing forever is given up after max_retries,
 // within the configured waits even though it asks for Retry-After: 3600, and the
 // diagnostic gives the last failure and the attempts.
+//
+// Each read has its own deadline (readDeadline), far below the go test timeout: should
+// Retry-After escape the cap, the read ends there and the test says so, instead of
+// hanging for an hour.
 func TestAccFaultsRetriesBounded(t *testing.T) {
 	clearProviderEnv(t)
 	srv := newEmulator(t, emulator.Options{Data: emulator.SingleTemplate(3, 7, 10, 1)})
 	srv.Inject(emulator.Fault{Status: 503, Header: map[string]string{"Retry-After": "3600", "X-Bkapi-Request-Id": "gw-503"}, Times: 1000})
 	start := time.Now()
 	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		ProtoV6ProviderFactories: withReadDeadline(t, 15*time.Second, protoV6ProviderFactories),
 		Steps: []resource.TestStep{{
 			Config: providerBlock("apigw", srv.APIGWURL(), "max_retries = 3", `retry_wait_min = "50ms"`, `retry_wait_max = "200ms"`) + dataBlock(3, 7),
 			ExpectError: diagPattern("list_service_instance_by_set_template failed: HTTP 503", "HTTP status: 503",
@@ -269,6 +275,37 @@ func TestAccFaultsRetriesBounded(t *testing.T) {
 	if el := time.Since(start); el > 20*time.Second {
 		t.Errorf("took %s: Retry-After 3600 was not capped by retry_wait_max", el)
 	}
+}
+
+// withReadDeadline wraps the servers of factories so that each ReadDataSource gets at
+// most d; a read cut off there fails t with a message that says so.
+func withReadDeadline(t *testing.T, d time.Duration, factories map[string]func() (tfprotov6.ProviderServer, error)) map[string]func() (tfprotov6.ProviderServer, error) {
+	out := make(map[string]func() (tfprotov6.ProviderServer, error), len(factories))
+	for name, factory := range factories {
+		out[name] = func() (tfprotov6.ProviderServer, error) {
+			s, err := factory()
+			return &deadlineServer{ProviderServer: s, t: t, d: d}, err
+		}
+	}
+	return out
+}
+
+// deadlineServer gives every ReadDataSource of its ProviderServer a deadline.
+type deadlineServer struct {
+	tfprotov6.ProviderServer
+	t *testing.T
+	d time.Duration
+}
+
+func (s *deadlineServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.d)
+	defer cancel()
+	resp, err := s.ProviderServer.ReadDataSource(ctx, req)
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		s.t.Errorf("ReadDataSource of %s was still running after the test's deadline of %s and was cancelled: "+
+			"a wait is not bounded by retry_wait_max, or retries by max_retries", req.TypeName, s.d)
+	}
+	return resp, err
 }
 
 // TestAccFaultsDataChangesBetweenPages: data changing while the provider pages through

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/cmdb"
 )
 
 // stringCheckValidator runs one of the shared checks on a known string at plan time.
@@ -59,7 +62,7 @@ type headersValidator struct{}
 var _ validator.Map = headersValidator{}
 
 func (headersValidator) Description(_ context.Context) string {
-	return "valid HTTP header names and values, not X-Bkapi-Authorization, Content-Type or User-Agent"
+	return "valid HTTP header names and values, none of " + strings.Join(cmdb.ReservedHeaders(), ", ")
 }
 
 func (v headersValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
@@ -81,7 +84,8 @@ func (headersValidator) ValidateMap(_ context.Context, req validator.MapRequest,
 		}
 		if err := checkHeader(name, s.ValueString()); err != nil {
 			resp.Diagnostics.AddAttributeError(req.Path.AtMapKey(name), "Invalid header",
-				fmt.Sprintf("headers[%q] cannot be used: %v. The provider sets X-Bkapi-Authorization from bk_app_code, bk_app_secret, bk_username and bk_token, and sets Content-Type and User-Agent itself.", name, err))
+				fmt.Sprintf("headers[%q] cannot be used: %v. The provider sets X-Bkapi-Authorization from bk_app_code, bk_app_secret, bk_username and bk_token, "+
+					"Blueking-Language and X-Bkcmdb-Language from language, and Content-Type and User-Agent itself.", name, err))
 		}
 	}
 }

@@ -11,7 +11,7 @@
 //
 // It is run by `make bench` (scripts/bench.sh), which builds both providers:
 //
-//	go run ./internal/benchmark -terraform /usr/local/bin/terraform \
+//	go run ./cmd/benchmark -terraform /usr/local/bin/terraform \
 //	    -bkcmdb-dir DIR -http-dir DIR -sizes 10000,100000 -latency 20ms -runs 3 -md BENCHMARKS.md
 //
 // With -md it replaces the part of that file between the bench:begin and bench:end

@@ -1,0 +1,200 @@
+package cmdb
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// API is one CMDB API: everything the client needs to call it through either gateway.
+// Each is declared once, in the table below.
+type API struct {
+	// Name is the API's name, used in every error and log line.
+	Name string
+	// ESBPath is the path under the PaaS root.
+	ESBPath string
+	// GatewayPath is the path under the gateway stage URL. Its parameters, {bk_biz_id},
+	// {bk_set_id} and {bk_supplier_account}, are filled from Params and Config; ESB
+	// sends the same parameters in the body instead.
+	GatewayPath string
+	// MaxPageSize is the documented page maximum: no request asks for more.
+	MaxPageSize int
+	// IDField is the records' id field, sent as page.sort.
+	IDField string
+}
+
+// Path parameters an API's GatewayPath may name.
+const (
+	ParamBizID           = "bk_biz_id"
+	ParamSetID           = "bk_set_id"
+	ParamSupplierAccount = "bk_supplier_account"
+)
+
+// APIListServiceInstanceBySetTemplate is the name of ListServiceInstanceBySetTemplate.
+const APIListServiceInstanceBySetTemplate = "list_service_instance_by_set_template"
+
+// The API table.
+var (
+	// ListServiceInstanceBySetTemplate lists the service instances of the modules built
+	// from one set template; its body is {set_template_id}.
+	ListServiceInstanceBySetTemplate = &API{
+		Name:        APIListServiceInstanceBySetTemplate,
+		ESBPath:     "/api/c/compapi/v2/cc/list_service_instance_by_set_template/",
+		GatewayPath: "/api/v3/findmany/proc/service/set_template/list_service_instance/biz/{bk_biz_id}",
+		MaxPageSize: 500,
+		IDField:     "id",
+	}
+)
+
+// APIs returns the API table.
+func APIs() []*API { return []*API{ListServiceInstanceBySetTemplate} }
+
+// Params are the path parameters of one call, for those of them the API's GatewayPath names.
+type Params struct {
+	BizID int64 // bk_biz_id, 1 or more
+	SetID int64 // bk_set_id, 0 or more
+}
+
+// PathParams returns the names of the parameters in the API's GatewayPath, in order.
+func (a *API) PathParams() []string {
+	var names []string
+	for rest := a.GatewayPath; ; {
+		i := strings.IndexByte(rest, '{')
+		j := strings.IndexByte(rest, '}')
+		if i < 0 || j < i {
+			return names
+		}
+		names = append(names, rest[i+1:j])
+		rest = rest[j+1:]
+	}
+}
+
+// pageSize is the limit of every request of a: the configured page size, capped at the
+// API's documented maximum.
+func (a *API) pageSize(configured int) int {
+	if a.MaxPageSize > 0 {
+		return min(configured, a.MaxPageSize)
+	}
+	return configured
+}
+
+// request is one API call prepared for the client's gateway: its URL and the parts of
+// its JSON body around the page, which each page request fills in.
+type request struct {
+	api  *API
+	url  string
+	head []byte // the client's fields, without braces: ESB credentials and path parameters
+	tail []byte // the caller's fields, without braces
+	sort []byte // the JSON string of the API's id field, nil without one
+}
+
+// reservedBodyKeys are the body fields the client sets itself.
+var reservedBodyKeys = []string{"page", "bk_app_code", "bk_app_secret", "bk_username", "bk_token", ParamBizID, ParamSetID, ParamSupplierAccount}
+
+// esbHead holds the fields of an ESB body that the client adds: the credentials that
+// are set and the API's path parameters, bk_supplier_account always.
+type esbHead struct {
+	credentialFields
+	BizID           *int64 `json:"bk_biz_id,omitempty"`
+	SetID           *int64 `json:"bk_set_id,omitempty"`
+	SupplierAccount string `json:"bk_supplier_account"`
+}
+
+// newRequest prepares a call of api with params and body, the API's own fields (a
+// struct or map that encodes to a JSON object, or nil). The gateway gets the path
+// parameters in its path and the credentials in X-Bkapi-Authorization (set with the
+// client's headers); ESB gets both in the body.
+func (c *Client) newRequest(api *API, p Params, body any) (*request, error) {
+	tail, err := bodyFields(body)
+	if err != nil {
+		return nil, err
+	}
+	r := &request{api: api, tail: tail}
+	if api.IDField != "" {
+		r.sort, _ = json.Marshal(api.IDField)
+	}
+	var head esbHead
+	path := api.GatewayPath
+	for _, name := range api.PathParams() {
+		var value string
+		switch name {
+		case ParamBizID:
+			if p.BizID < 1 {
+				return nil, fmt.Errorf("%s (%d) must be 1 or more", ParamBizID, p.BizID)
+			}
+			head.BizID, value = &p.BizID, strconv.FormatInt(p.BizID, 10)
+		case ParamSetID:
+			if p.SetID < 0 {
+				return nil, fmt.Errorf("%s (%d) must be 0 or more", ParamSetID, p.SetID)
+			}
+			head.SetID, value = &p.SetID, strconv.FormatInt(p.SetID, 10)
+		case ParamSupplierAccount:
+			value = url.PathEscape(c.cfg.SupplierAccount)
+		default:
+			return nil, fmt.Errorf("the gateway path %q names an unknown parameter %q", api.GatewayPath, name)
+		}
+		path = strings.Replace(path, "{"+name+"}", value, 1)
+	}
+	if c.cfg.Gateway == GatewayAPIGW {
+		r.url = c.base + path
+		return r, nil
+	}
+	r.url = c.base + api.ESBPath
+	head.credentialFields = credentialFields(c.cfg.Credentials)
+	head.SupplierAccount = c.cfg.SupplierAccount
+	b, err := json.Marshal(head)
+	if err != nil {
+		return nil, err
+	}
+	r.head = b[1 : len(b)-1]
+	return r, nil
+}
+
+// bodyFields encodes body and returns its fields without the braces.
+func bodyFields(body any) ([]byte, error) {
+	if body == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("cannot encode the request body: %w", err)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil || fields == nil {
+		return nil, fmt.Errorf("the request body %s is not a JSON object", b)
+	}
+	for k := range fields {
+		for _, r := range reservedBodyKeys {
+			if strings.EqualFold(k, r) { // CMDB matches keys without regard to case
+				return nil, fmt.Errorf("the request body must not set %q: the client sets it", k)
+			}
+		}
+	}
+	return b[1 : len(b)-1], nil
+}
+
+// pageBody returns the JSON body asking for limit records from start, sorted by the API's id field.
+func (r *request) pageBody(start, limit int) []byte {
+	b := make([]byte, 0, len(r.head)+len(r.tail)+64)
+	b = append(b, '{')
+	if len(r.head) > 0 {
+		b = append(b, r.head...)
+		b = append(b, ',')
+	}
+	b = append(b, `"page":{"start":`...)
+	b = strconv.AppendInt(b, int64(start), 10)
+	b = append(b, `,"limit":`...)
+	b = strconv.AppendInt(b, int64(limit), 10)
+	if r.sort != nil {
+		b = append(b, `,"sort":`...)
+		b = append(b, r.sort...)
+	}
+	b = append(b, '}')
+	if len(r.tail) > 0 {
+		b = append(b, ',')
+		b = append(b, r.tail...)
+	}
+	return append(b, '}')
+}
