@@ -128,7 +128,7 @@ func TestRetryKeepsNothingOfTheFailedAttempt(t *testing.T) {
 	first := s.Instances(testBiz, testTpl)[0]
 	s.Inject(emulator.Fault{Body: `{"result":false,"code":1199997,"message":"too many requests","data":{"count":3,"info":[{"id":` +
 		strconv.FormatInt(first.ID, 10) + `,"bk_supplier_account":"stale","labels":{"stale":"yes"},"creator":"stale"}]}}`})
-	c, _ := newTestClient(t, s, GatewayESB)
+	c, _ := newTestClient(t, s, GatewayESB, func(c *Config) { c.TenantID = emulator.DefaultTenant })
 	got, err := list(t, c)
 	if err != nil {
 		t.Fatal(err)

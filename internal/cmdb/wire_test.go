@@ -137,7 +137,8 @@ func TestWireOnlySetCredentials(t *testing.T) {
 func TestWireHeaders(t *testing.T) {
 	for _, gw := range gateways {
 		t.Run(string(gw), func(t *testing.T) {
-			s := newEmulator(t, 2)
+			// A multi-tenant emulator that knows tenant-a: the header passes through headers.
+			s := newEmulator(t, 2, func(o *emulator.Options) { o.MultiTenant, o.Tenants = true, []string{"tenant-a"} })
 			c, _ := newTestClient(t, s, gw, func(c *Config) {
 				c.Language = "zh"
 				c.Headers = map[string]string{
