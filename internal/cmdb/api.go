@@ -32,8 +32,15 @@ const (
 	ParamSupplierAccount = "bk_supplier_account"
 )
 
-// APIListServiceInstanceBySetTemplate is the name of ListServiceInstanceBySetTemplate.
-const APIListServiceInstanceBySetTemplate = "list_service_instance_by_set_template"
+// Names of the APIs, used in every error and log line.
+const (
+	APIListServiceInstanceBySetTemplate = "list_service_instance_by_set_template"
+	APISearchBusiness                   = "search_business"
+	APIListSetTemplate                  = "list_set_template"
+	APISearchSet                        = "search_set"
+	APISearchModule                     = "search_module"
+	APIListBizHosts                     = "list_biz_hosts"
+)
 
 // The API table.
 var (
@@ -46,10 +53,56 @@ var (
 		MaxPageSize: 500,
 		IDField:     "id",
 	}
+	// None of the topology and host APIs but list_biz_hosts has a default order the
+	// client could rely on; List always sends page.sort = IDField.
+	// SearchBusiness finds businesses; its body is {condition, fields}. A string in the
+	// condition is a case-insensitive substring match, so callers compare names themselves.
+	SearchBusiness = &API{
+		Name:        APISearchBusiness,
+		ESBPath:     "/api/c/compapi/v2/cc/search_business/",
+		GatewayPath: "/api/v3/biz/search/{bk_supplier_account}",
+		MaxPageSize: 200,
+		IDField:     "bk_biz_id",
+	}
+	// ListSetTemplate lists the set templates of a business; its body is {set_template_ids}.
+	ListSetTemplate = &API{
+		Name:        APIListSetTemplate,
+		ESBPath:     "/api/c/compapi/v2/cc/list_set_template/",
+		GatewayPath: "/api/v3/findmany/topo/set_template/bk_biz_id/{bk_biz_id}",
+		MaxPageSize: 500,
+		IDField:     "id",
+	}
+	// SearchSet lists the sets of a business; its body is {condition, fields}, exact matches.
+	SearchSet = &API{
+		Name:        APISearchSet,
+		ESBPath:     "/api/c/compapi/v2/cc/search_set/",
+		GatewayPath: "/api/v3/set/search/{bk_supplier_account}/{bk_biz_id}",
+		MaxPageSize: 500,
+		IDField:     "bk_set_id",
+	}
+	// SearchModule lists the modules of a business (bk_set_id 0) or of one set; its body is
+	// {condition, fields}, exact matches.
+	SearchModule = &API{
+		Name:        APISearchModule,
+		ESBPath:     "/api/c/compapi/v2/cc/search_module/",
+		GatewayPath: "/api/v3/module/search/{bk_supplier_account}/{bk_biz_id}/{bk_set_id}",
+		MaxPageSize: 500,
+		IDField:     "bk_module_id",
+	}
+	// ListBizHosts lists the hosts of a business; its body is hostsBody.
+	ListBizHosts = &API{
+		Name:        APIListBizHosts,
+		ESBPath:     "/api/c/compapi/v2/cc/list_biz_hosts/",
+		GatewayPath: "/api/v3/hosts/app/{bk_biz_id}/list_hosts",
+		MaxPageSize: 500,
+		IDField:     "bk_host_id",
+	}
 )
 
 // APIs returns the API table.
-func APIs() []*API { return []*API{ListServiceInstanceBySetTemplate} }
+func APIs() []*API {
+	return []*API{ListServiceInstanceBySetTemplate, SearchBusiness, ListSetTemplate, SearchSet, SearchModule, ListBizHosts}
+}
 
 // Params are the path parameters of one call, for those of them the API's GatewayPath names.
 type Params struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"time"
 )
@@ -62,7 +63,10 @@ type Config struct {
 	// it, and always in the ESB body. Default "0".
 	SupplierAccount string
 	// TenantID is sent as X-Bk-Tenant-Id on every request when set.
-	TenantID           string
+	TenantID string
+	// RequestsPerSecond paces every attempt of every call of the client, retries
+	// included, evenly at this rate; 0 is no limit.
+	RequestsPerSecond  float64
 	RequestTimeout     time.Duration
 	MaxRetries         int // retries after the first attempt; 0 disables
 	RetryWaitMin       time.Duration
@@ -164,6 +168,9 @@ func validateConfig(cfg Config) (string, error) {
 	}
 	if err := CheckHeaderValue(cfg.SupplierAccount); err != nil {
 		return "", fmt.Errorf("bk_supplier_account: %w", err)
+	}
+	if cfg.RequestsPerSecond < 0 || math.IsNaN(cfg.RequestsPerSecond) || math.IsInf(cfg.RequestsPerSecond, 0) {
+		return "", fmt.Errorf("requests_per_second %v must be 0 (no limit) or more", cfg.RequestsPerSecond)
 	}
 	if err := CheckHeaderValue(cfg.TenantID); err != nil {
 		return "", fmt.Errorf("tenant_id: %w", err)

@@ -73,3 +73,16 @@ func checkLanguage(s string) error {
 	}
 	return nil
 }
+
+// checkHeaderText accepts a value that can travel in a header: no line break or other
+// control character.
+func checkHeaderText(s string) error { return cmdb.CheckHeaderValue(s) }
+
+// checkSupplierAccount accepts a non-empty supplier account that can travel in a path
+// and a header.
+func checkSupplierAccount(s string) error {
+	if s == "" {
+		return errors.New("it must not be empty (the default is \"0\")")
+	}
+	return cmdb.CheckHeaderValue(s)
+}

@@ -3,11 +3,13 @@ package provider
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -33,6 +35,9 @@ const (
 	envMaxRetries         = "BKCMDB_MAX_RETRIES"
 	envCACertPEM          = "BKCMDB_CA_CERT_PEM"
 	envInsecureSkipVerify = "BKCMDB_INSECURE_SKIP_VERIFY"
+	envSupplierAccount    = "BKCMDB_SUPPLIER_ACCOUNT"
+	envTenantID           = "BKCMDB_TENANT_ID"
+	envRequestsPerSecond  = "BKCMDB_REQUESTS_PER_SECOND"
 	envAppendUserAgent    = "TF_APPEND_USER_AGENT"
 )
 
@@ -41,31 +46,35 @@ const maxMaxRetries = 20
 
 // Descriptions shared by the schema and the diagnostics.
 const (
-	wantBaseURL  = "an absolute http or https URL: the PaaS root for esb (https://paas.example.com), the gateway stage URL for apigw (https://bkapi.example.com/api/bk-cmdb/prod)"
-	wantGateway  = `"esb" or "apigw"`
-	wantDuration = `a Go duration above zero, such as "500ms", "30s" or "2m"`
-	wantPEM      = "a PEM bundle holding at least one certificate"
-	wantLanguage = `a language tag such as "en" or "zh-cn"`
+	wantBaseURL    = "an absolute http or https URL: the PaaS root for esb (https://paas.example.com), the gateway stage URL for apigw (https://bkapi.example.com/api/bk-cmdb/prod)"
+	wantGateway    = `"esb" or "apigw"`
+	wantDuration   = `a Go duration above zero, such as "500ms", "30s" or "2m"`
+	wantPEM        = "a PEM bundle holding at least one certificate"
+	wantLanguage   = `a language tag such as "en" or "zh-cn"`
+	wantHeaderText = "text without line breaks or other control characters"
 )
 
 // providerModel is the provider block as written in HCL.
 type providerModel struct {
-	BaseURL            types.String `tfsdk:"base_url"`
-	Gateway            types.String `tfsdk:"gateway"`
-	AppCode            types.String `tfsdk:"bk_app_code"`
-	AppSecret          types.String `tfsdk:"bk_app_secret"`
-	Username           types.String `tfsdk:"bk_username"`
-	Token              types.String `tfsdk:"bk_token"`
-	Language           types.String `tfsdk:"language"`
-	RequestTimeout     types.String `tfsdk:"request_timeout"`
-	MaxRetries         types.Int64  `tfsdk:"max_retries"`
-	RetryWaitMin       types.String `tfsdk:"retry_wait_min"`
-	RetryWaitMax       types.String `tfsdk:"retry_wait_max"`
-	PageSize           types.Int64  `tfsdk:"page_size"`
-	Parallelism        types.Int64  `tfsdk:"parallelism"`
-	CACertPEM          types.String `tfsdk:"ca_cert_pem"`
-	InsecureSkipVerify types.Bool   `tfsdk:"insecure_skip_verify"`
-	Headers            types.Map    `tfsdk:"headers"`
+	BaseURL            types.String  `tfsdk:"base_url"`
+	Gateway            types.String  `tfsdk:"gateway"`
+	AppCode            types.String  `tfsdk:"bk_app_code"`
+	AppSecret          types.String  `tfsdk:"bk_app_secret"`
+	Username           types.String  `tfsdk:"bk_username"`
+	Token              types.String  `tfsdk:"bk_token"`
+	Language           types.String  `tfsdk:"language"`
+	RequestTimeout     types.String  `tfsdk:"request_timeout"`
+	MaxRetries         types.Int64   `tfsdk:"max_retries"`
+	RetryWaitMin       types.String  `tfsdk:"retry_wait_min"`
+	RetryWaitMax       types.String  `tfsdk:"retry_wait_max"`
+	PageSize           types.Int64   `tfsdk:"page_size"`
+	Parallelism        types.Int64   `tfsdk:"parallelism"`
+	CACertPEM          types.String  `tfsdk:"ca_cert_pem"`
+	InsecureSkipVerify types.Bool    `tfsdk:"insecure_skip_verify"`
+	Headers            types.Map     `tfsdk:"headers"`
+	SupplierAccount    types.String  `tfsdk:"bk_supplier_account"`
+	TenantID           types.String  `tfsdk:"tenant_id"`
+	RequestsPerSecond  types.Float64 `tfsdk:"requests_per_second"`
 }
 
 func providerSchema() schema.Schema {
@@ -161,6 +170,26 @@ func providerSchema() schema.Schema {
 				Optional: true,
 				MarkdownDescription: "Skip TLS certificate verification. For labs only: anyone on the path can read the " +
 					"credentials. Defaults to `false`; falls back to `BKCMDB_INSECURE_SKIP_VERIFY`.",
+			},
+			"bk_supplier_account": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Supplier account, sent wherever an API names it: in the gateway URL path and, always, in the " +
+					"ESB body. Defaults to `\"0\"`; falls back to `BKCMDB_SUPPLIER_ACCOUNT`.",
+				Validators: []validator.String{checkedString(wantHeaderText, envSupplierAccount, checkSupplierAccount)},
+			},
+			"tenant_id": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Tenant, sent as `X-Bk-Tenant-Id` on every request (multi-tenant CMDB 3.15+; `default` on a " +
+					"single-tenant build). Falls back to `BKCMDB_TENANT_ID`. Set it here or through `headers`, not both.",
+				Validators: []validator.String{checkedString(wantHeaderText, envTenantID, checkHeaderText)},
+			},
+			"requests_per_second": schema.Float64Attribute{
+				Optional: true,
+				MarkdownDescription: "Client-side limit shared by every read of this provider configuration, attempts and retries " +
+					"included: requests are paced evenly, so that no one-second window holds more than this many plus one. Keeps a " +
+					"plan under the gateway's per-app quota instead of retrying 429s. `0` (the default) is no limit; falls back to " +
+					"`BKCMDB_REQUESTS_PER_SECOND`.",
+				Validators: []validator.Float64{float64validator.AtLeast(0)},
 			},
 			"headers": schema.MapAttribute{
 				Optional:    true,
@@ -269,6 +298,28 @@ func (r *resolver) int64(v types.Int64, attr, envVar string, def, lo, hi int64) 
 	return n
 }
 
+// float64 resolves a number of 0 or more; values from the environment are checked here.
+func (r *resolver) float64(v types.Float64, attr, envVar string) float64 {
+	if v.IsUnknown() {
+		r.unknown(attr, envVar)
+		return 0
+	}
+	if !v.IsNull() {
+		return v.ValueFloat64()
+	}
+	s, ok := r.env(envVar)
+	if !ok || s == "" {
+		return 0
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		r.diags.AddAttributeError(path.Root(attr), "Invalid "+envVar,
+			fmt.Sprintf("%s (or the environment variable %s) must be a number of 0 (no limit) or more. The value %q is not accepted.", attr, envVar, s))
+		return 0
+	}
+	return f
+}
+
 func (r *resolver) bool(v types.Bool, attr, envVar string) bool {
 	if v.IsUnknown() {
 		r.unknown(attr, envVar)
@@ -367,6 +418,12 @@ func configure(ctx context.Context, m providerModel, env lookupEnv, version, ter
 		}
 	}
 
+	cfg.SupplierAccount, _ = r.str(m.SupplierAccount, "bk_supplier_account", envSupplierAccount, cmdb.DefaultSupplierAccount)
+	r.checked(m.SupplierAccount, "bk_supplier_account", envSupplierAccount, wantHeaderText, cfg.SupplierAccount, false, checkSupplierAccount)
+	cfg.TenantID, _ = r.str(m.TenantID, "tenant_id", envTenantID, "")
+	r.checked(m.TenantID, "tenant_id", envTenantID, wantHeaderText, cfg.TenantID, false, checkHeaderText)
+	cfg.RequestsPerSecond = r.float64(m.RequestsPerSecond, "requests_per_second", envRequestsPerSecond)
+
 	cfg.UserAgent = userAgent(version, terraformVersion, env)
 
 	if r.diags.HasError() {
@@ -389,14 +446,17 @@ func configure(ctx context.Context, m providerModel, env lookupEnv, version, ter
 	data.client = client
 
 	tflog.Debug(data.logContext(ctx), "configured the CMDB client", map[string]any{
-		"base_url":        cfg.BaseURL,
-		"gateway":         string(cfg.Gateway),
-		"bk_app_code":     cfg.Credentials.AppCode,
-		"bk_username":     cfg.Credentials.Username,
-		"request_timeout": cfg.RequestTimeout.String(),
-		"max_retries":     cfg.MaxRetries,
-		"page_size":       cfg.PageSize,
-		"parallelism":     cfg.Parallelism,
+		"base_url":            cfg.BaseURL,
+		"gateway":             string(cfg.Gateway),
+		"bk_app_code":         cfg.Credentials.AppCode,
+		"bk_username":         cfg.Credentials.Username,
+		"request_timeout":     cfg.RequestTimeout.String(),
+		"max_retries":         cfg.MaxRetries,
+		"page_size":           cfg.PageSize,
+		"parallelism":         cfg.Parallelism,
+		"bk_supplier_account": cfg.SupplierAccount,
+		"tenant_id":           cfg.TenantID,
+		"requests_per_second": cfg.RequestsPerSecond,
 	})
 	return data, r.diags
 }

@@ -145,6 +145,18 @@ func (a *arguments) int64s(name string) []int64 {
 	return out
 }
 
+// string is a string argument; "" when null.
+func (a *arguments) string(name string) string { //nolint:unparam // an argument reader like int64: every string argument is "name" today
+	if !a.has(name) {
+		return ""
+	}
+	var s string
+	if err := a.values[name].As(&s); err != nil {
+		a.fail(name, err)
+	}
+	return s
+}
+
 // stringMap is a map(string) argument; nil when null.
 func (a *arguments) stringMap(name string) map[string]string {
 	if !a.has(name) {

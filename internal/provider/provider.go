@@ -62,7 +62,12 @@ func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest,
 
 // dataSourceSpecs are every data source of the provider.
 var dataSourceSpecs = []*dataSourceSpec{
+	businessSpec,
+	setTemplateSpec,
+	setsSpec,
+	modulesSpec,
 	serviceInstancesSpec,
+	hostsSpec,
 }
 
 // DataSources lists the provider's data sources.

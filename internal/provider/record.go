@@ -2,6 +2,7 @@ package provider
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -41,6 +42,10 @@ func intField[T any](name, description string, get func(*T) int64) field[T] {
 
 func stringField[T any](name, description string, get func(*T) string) field[T] {
 	return field[T]{name: name, description: description, kind: kindString, str: get}
+}
+
+func stringListField[T any](name, description string, get func(*T) []string) field[T] {
+	return field[T]{name: name, description: description, kind: kindStringList, strs: get}
 }
 
 func stringMapField[T any](name, description string, get func(*T) map[string]string) field[T] {
@@ -147,4 +152,23 @@ func (r *recordType[T]) list(name string, records []T) stateAttr {
 			r.write(w, &records[i])
 		}
 	}}
+}
+
+// attrs are the fields of one record as top-level computed attributes, for a lookup
+// data source whose state is the record itself.
+func (r *recordType[T]) attrs(rec *T) []stateAttr {
+	out := make([]stateAttr, len(r.fields))
+	for i := range r.fields {
+		f := &r.fields[i]
+		out[i] = stateAttr{name: f.name, size: r.size(rec), write: func(w *stateWriter) { f.write(w, rec) }}
+	}
+	return out
+}
+
+// withArguments is the record's attributes with the data source's arguments, which
+// replace the computed attribute of the same name (an argument that is also set from
+// the record is Optional and Computed).
+func withArguments(computed, args map[string]schema.Attribute) map[string]schema.Attribute {
+	maps.Copy(computed, args)
+	return computed
 }
