@@ -7,8 +7,11 @@
 #     a delay the emulator adds to every request, default 0s);
 #  3. writes a temporary CLI config whose dev_overrides point bkcmdb/bkcmdb at the
 #     build (no registry, no `terraform init`);
-#  4. runs plan and apply -auto-approve of a copy of examples/demo in the temporary
-#     directory (state and all), then prints the outputs;
+#  4. copies examples/demo (the root module and its local ./chain module) into the
+#     temporary directory, installs the local module (`get`: no registry, no
+#     network), runs plan and apply -auto-approve there (state and all), then prints
+#     the outputs: the chain from the business and set template names to the
+#     load-balancer targets, once per gateway, and whether both gateways agree;
 #  5. always stops the emulator and removes the temporary directory, on success, on
 #     failure (non-zero exit) and on Ctrl-C or SIGTERM.
 set -euo pipefail
@@ -96,8 +99,12 @@ sed 's/^/    /' "$tmp/emulator.out"
 # Only what the demo sets: no credentials or settings leak in from the caller's shell.
 while IFS= read -r v; do unset "$v"; done < <(compgen -e | grep -E '^(BK_|BKCMDB_|TF_VAR_)' | grep -vE '^BKCMDB_TF(_FLAVOR)?$' || true)
 
-mkdir -p "$tmp/demo"
-cp examples/demo/*.tf "$tmp/demo/"
+# The .tf files of examples/demo and its subdirectories (the ./chain module), nothing
+# a local run may have left there (.terraform, state).
+while IFS= read -r -d '' f; do
+  mkdir -p "$tmp/demo/$(dirname "$f")"
+  cp "examples/demo/$f" "$tmp/demo/$f"
+done < <(cd examples/demo && find . -name '*.tf' -not -path '*/.terraform/*' -print0)
 bkcmdb_write_cli_config "$tmp/cli.tfrc" "$tmp/bin"
 export TF_CLI_CONFIG_FILE="$tmp/cli.tfrc"
 export TF_DATA_DIR="$tmp/.terraform"
@@ -107,6 +114,10 @@ export BK_APP_SECRET=bkcmdb-demo-secret
 export BK_USERNAME=admin
 export TF_VAR_esb_base_url="$base_url"
 export TF_VAR_apigw_base_url="$base_url/api/bk-cmdb/prod"
+
+echo
+echo "==> $BKCMDB_TF_FLAVOR get (the local ./chain module)"
+tf get -no-color >/dev/null
 
 echo
 echo "==> $BKCMDB_TF_FLAVOR plan (ESB at $TF_VAR_esb_base_url, API gateway at $TF_VAR_apigw_base_url)"
@@ -119,6 +130,12 @@ tf apply -input=false -auto-approve -compact-warnings
 echo
 echo "==> outputs"
 tf output
+
+agree="$(tf output -raw gateways_agree)"
+if [[ "$agree" != true ]]; then
+  echo "demo: the ESB and the API gateway gave different answers (gateways_agree = $agree)" >&2
+  exit 1
+fi
 
 requests="$(grep -c . "$tmp/emulator.log" || true)"
 echo

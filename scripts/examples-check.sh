@@ -6,6 +6,10 @@
 # tfplugindocs embeds in docs/) is validated together with examples/provider/provider.tf,
 # as a reader combines the provider page and the data source page. Every provider
 # configuration gets a data source that uses it, so its arguments are validated too.
+# Each directory is validated in its own copy of the whole examples tree (.tf files
+# only), so that local module sources (examples/demo calls ./chain) resolve as in the
+# repository; a directory that calls modules gets `get` first (local modules only: no
+# registry, no network). A module directory is also validated on its own.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -25,17 +29,22 @@ bkcmdb_build_provider "$tmp/bin"
 bkcmdb_write_cli_config "$tmp/cli.tfrc" "$tmp/bin"
 export TF_CLI_CONFIG_FILE="$tmp/cli.tfrc"
 
-mapfile -t dirs < <(find examples -name '*.tf' -printf '%h\n' | sort -u)
+mapfile -t dirs < <(find examples -name '*.tf' -not -path '*/.terraform/*' -printf '%h\n' | sort -u)
 if [[ ${#dirs[@]} -eq 0 ]]; then
   echo "examples-check: no examples found" >&2
   exit 1
 fi
 
 failed=0
+n=0
 for d in "${dirs[@]}"; do
-  ws="$tmp/ws/$d"
-  mkdir -p "$ws"
-  cp "$d"/*.tf "$ws"/
+  n=$((n + 1))
+  root="$tmp/ws/$n"
+  while IFS= read -r -d '' f; do
+    mkdir -p "$root/$(dirname "$f")"
+    cp "$f" "$root/$f"
+  done < <(find examples -name '*.tf' -not -path '*/.terraform/*' -print0)
+  ws="$root/$d"
   if ! grep -qs 'required_providers' "$d"/*.tf; then
     cp examples/provider/provider.tf "$ws/zz_provider.tf"
   fi
@@ -51,6 +60,11 @@ for d in "${dirs[@]}"; do
     done
   } >"$ws/zz_examples_check.tf"
   echo "==> validate $d"
+  if grep -qsE '^[[:space:]]*module[[:space:]]+"' "$ws"/*.tf &&
+    ! "$BKCMDB_TF" -chdir="$ws" get -no-color >/dev/null; then
+    failed=$((failed + 1))
+    continue
+  fi
   if ! "$BKCMDB_TF" -chdir="$ws" validate -no-color; then
     failed=$((failed + 1))
   fi
