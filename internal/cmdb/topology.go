@@ -105,6 +105,10 @@ func (l *CommaList) UnmarshalJSON(b []byte) error {
 		}
 		*l = compactMembers(list)
 		return nil
+	case len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0:
+		// The common case, a string without escapes (IPs, user names): no second decode.
+		*l = compactMembers(strings.Split(string(b[1:len(b)-1]), ","))
+		return nil
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
@@ -114,9 +118,9 @@ func (l *CommaList) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// compactMembers trims each member and drops the empty ones.
+// compactMembers trims each member and drops the empty ones, in place.
 func compactMembers(list []string) CommaList {
-	out := make(CommaList, 0, len(list))
+	out := list[:0]
 	for _, m := range list {
 		if m = strings.TrimSpace(m); m != "" {
 			out = append(out, m)
@@ -125,7 +129,7 @@ func compactMembers(list []string) CommaList {
 	if len(out) == 0 {
 		return nil
 	}
-	return out
+	return CommaList(out)
 }
 
 // Fields asked for, so that custom attributes do not travel.
