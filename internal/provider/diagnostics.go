@@ -25,10 +25,10 @@ func errorDiagnostic(err error) diag.Diagnostic {
 	var inconsistent *cmdb.InconsistentError
 	if errors.As(err, &inconsistent) {
 		return diag.NewErrorDiagnostic(inconsistent.API+" failed: "+inconsistent.Summary(),
-			inconsistent.Detail()+"\n\nService instances were being added or removed while the provider paged through "+
+			inconsistent.Detail()+"\n\nRecords were being added or removed while the provider paged through "+
 				"them. Run the plan again once the change is over; a larger page_size means fewer pages and a shorter window.")
 	}
-	return diag.NewErrorDiagnostic(cmdb.APIListServiceInstanceBySetTemplate+" failed", err.Error())
+	return diag.NewErrorDiagnostic("CMDB request failed", err.Error())
 }
 
 // wrongPathHint explains the base_url each gateway expects.
@@ -48,10 +48,11 @@ func hintFor(e *cmdb.APIError) string {
 		return wrongPathHint
 	case 9900403:
 		return "The user lacks a CMDB permission (see Permission above): apply for it in BlueKing IAM."
-	case 1306429, 1199997, 1642903:
-		return "The CMDB or its gateway is rate-limiting this app. Lower parallelism, or raise max_retries and retry_wait_max."
-	case 1199059, 1199008, 1199000, 1199011, 1306406:
-		return "CMDB refused the request's parameters. Check bk_biz_id and set_template_id; if they are right, " +
+	case cmdb.CodeESBRateLimit, cmdb.CodeCMDBRateLimit, cmdb.CodeGatewayRateLimit:
+		return "The CMDB or its gateway is rate-limiting this app. Set requests_per_second below the app's quota, lower " +
+			"parallelism, or raise max_retries and retry_wait_max."
+	case 1199059, 1199008, 1199000, 1199006, 1199011, 1306406:
+		return "CMDB refused the request's parameters. Check the data source's arguments (ids, names); if they are right, " +
 			"this CMDB version may not match the provider: please report it with the request ID."
 	}
 	var certErr *tls.CertificateVerificationError

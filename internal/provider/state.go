@@ -175,7 +175,7 @@ type stateAttr struct {
 }
 
 // intAttr is a computed number attribute.
-func intAttr(name string, n int64) stateAttr {
+func intAttr(name string, n int64) stateAttr { //nolint:unparam // a computed attribute of any name; "total" is the only one today
 	return stateAttr{name: name, size: 9, write: func(w *stateWriter) { w.int(n) }}
 }
 
