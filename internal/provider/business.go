@@ -8,7 +8,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -44,13 +43,9 @@ var businessSpec = newSpec(dataSourceSpec{
 		return schema.Schema{
 			MarkdownDescription: "Looks up one business by its exact name or by its ID, through CMDB's `search_business`.",
 			Attributes: withArguments(businessRecord.attributes(), map[string]schema.Attribute{
-				"name": schema.StringAttribute{
-					Optional: true,
-					MarkdownDescription: "Exact business name (`bk_biz_name`) to look up. CMDB's search matches names as a " +
-						"case-insensitive substring; the provider keeps only the business named exactly this. Exactly one of " +
-						"`name` and `bk_biz_id`.",
-					Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-				},
+				"name": nameArgument("Exact business name (`bk_biz_name`) to look up. CMDB's search matches names as a " +
+					"case-insensitive substring; the provider keeps only the business named exactly this. Exactly one of " +
+					"`name` and `bk_biz_id`."),
 				"bk_biz_id": schema.Int64Attribute{
 					Optional: true,
 					Computed: true,
@@ -79,28 +74,23 @@ func readBusiness(ctx context.Context, data *providerData, args *arguments) ([]s
 	if err != nil {
 		return nil, errorDiagnostic(err)
 	}
-	matches := filter(list.Items, func(b *cmdb.Business) bool {
+	found, d := one(lookup{
+		api: cmdb.APISearchBusiness, kind: "business", kinds: "businesses", wanted: wanted,
+		notFound: fmt.Sprintf("%s answered %d candidate business(es) (%s) and none is the business %s. %s only returns the "+
+			"businesses the caller may see: with permission control (IAM) on, a business that this bk_app_code and "+
+			"bk_username may not view looks like one that does not exist. The resource pool business is never returned. "+
+			"Check the name (it is compared exactly, case included) and the permissions of the app and user.",
+			cmdb.APISearchBusiness, len(list.Items), candidateNames(list.Items), wanted, cmdb.APISearchBusiness),
+	}, list.Items, func(b *cmdb.Business) bool {
 		if args.has("name") {
 			return b.Name == name
 		}
 		return b.ID == id
-	})
-	switch len(matches) {
-	case 1:
-		return businessRecord.attrs(&matches[0]), nil
-	case 0:
-		return nil, diag.NewErrorDiagnostic(
-			fmt.Sprintf("%s: no business %s (not found)", cmdb.APISearchBusiness, wanted),
-			fmt.Sprintf("%s answered %d candidate business(es) (%s) and none is the business %s. %s only returns the "+
-				"businesses the caller may see: with permission control (IAM) on, a business that this bk_app_code and "+
-				"bk_username may not view looks like one that does not exist. The resource pool business is never returned. "+
-				"Check the name (it is compared exactly, case included) and the permissions of the app and user.",
-				cmdb.APISearchBusiness, len(list.Items), candidateNames(list.Items), wanted, cmdb.APISearchBusiness))
-	default:
-		return nil, diag.NewErrorDiagnostic(
-			fmt.Sprintf("%s: %d businesses %s (ids %s)", cmdb.APISearchBusiness, len(matches), wanted, joinIDs(matches, func(b *cmdb.Business) int64 { return b.ID })),
-			"More than one business matches. Look the business up by bk_biz_id instead.")
+	}, func(b *cmdb.Business) int64 { return b.ID })
+	if d != nil {
+		return nil, d
 	}
+	return businessRecord.attrs(found), nil
 }
 
 // candidateNames lists up to 10 names the search answered, for a not-found error.

@@ -194,8 +194,9 @@ func providerSchema() schema.Schema {
 			"headers": schema.MapAttribute{
 				Optional:    true,
 				ElementType: types.StringType,
-				MarkdownDescription: "Extra headers sent on every request, e.g. `X-Bk-Tenant-Id` on multi-tenant builds. " +
-					"They cannot replace `X-Bkapi-Authorization`, `Content-Type` or `User-Agent`.",
+				MarkdownDescription: "Extra headers sent on every request, e.g. one a proxy in front of the gateway routes on. " +
+					"They cannot replace the headers the provider sets itself: `X-Bkapi-Authorization`, `Content-Type`, `User-Agent`, " +
+					"`Blueking-Language` and `X-Bkcmdb-Language` (set `language`), nor `X-Bk-Tenant-Id` when `tenant_id` is set.",
 				Validators: []validator.Map{headersValidator{}},
 			},
 		},

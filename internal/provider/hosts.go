@@ -4,12 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/cmdb"
 )
@@ -36,13 +32,8 @@ var hostRecord = newRecordType(
 
 // hostIDList is an optional list-of-ids argument of bkcmdb_hosts.
 func hostIDList(what string, limit int) schema.ListAttribute {
-	return schema.ListAttribute{
-		Optional:    true,
-		ElementType: types.Int64Type,
-		MarkdownDescription: fmt.Sprintf("Keep only the hosts %s (IDs 1 or more). Any length: the provider sends at most %d "+
-			"per request and merges the answers. An empty list matches no host.", what, limit),
-		Validators: []validator.List{listvalidator.ValueInt64sAre(int64validator.AtLeast(1))},
-	}
+	return idListArgument(fmt.Sprintf("Keep only the hosts %s (IDs 1 or more). Any length: the provider sends at most %d "+
+		"per request and merges the answers. An empty list matches no host.", what, limit))
 }
 
 // hostsSpec is bkcmdb_hosts: the hosts of a business, optionally of some sets, modules or ids.
@@ -54,11 +45,7 @@ var hostsSpec = newSpec(dataSourceSpec{
 				"some IDs (all given filters apply together), through CMDB's `list_biz_hosts`. The list is ascending by " +
 				"`bk_host_id`, without duplicates, each page walk one consistent snapshot.",
 			Attributes: map[string]schema.Attribute{
-				"bk_biz_id": schema.Int64Attribute{
-					Required:            true,
-					MarkdownDescription: "Business ID, 1 or more.",
-					Validators:          []validator.Int64{int64validator.AtLeast(1)},
-				},
+				"bk_biz_id":     bizIDArgument(),
 				"bk_set_ids":    hostIDList("in these sets", cmdb.MaxHostSetIDs),
 				"bk_module_ids": hostIDList("in these modules", cmdb.MaxHostModuleIDs),
 				"bk_host_ids":   hostIDList("with these IDs", cmdb.MaxHostIDs),

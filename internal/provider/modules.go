@@ -3,11 +3,8 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/cmdb"
 )
@@ -35,26 +32,10 @@ var modulesSpec = newSpec(dataSourceSpec{
 				"built from one service template, through CMDB's `search_module`. The list is one consistent snapshot, " +
 				"ascending by `bk_module_id`.",
 			Attributes: map[string]schema.Attribute{
-				"bk_biz_id": schema.Int64Attribute{
-					Required:            true,
-					MarkdownDescription: "Business ID, 1 or more.",
-					Validators:          []validator.Int64{int64validator.AtLeast(1)},
-				},
-				"bk_set_id": schema.Int64Attribute{
-					Optional:            true,
-					MarkdownDescription: "Keep only the modules of this set (ID 1 or more); absent means every set of the business.",
-					Validators:          []validator.Int64{int64validator.AtLeast(1)},
-				},
-				"name": schema.StringAttribute{
-					Optional:            true,
-					MarkdownDescription: "Keep only the modules with exactly this name (`bk_module_name`).",
-					Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-				},
-				"service_template_id": schema.Int64Attribute{
-					Optional:            true,
-					MarkdownDescription: "Keep only the modules built from this service template (ID 1 or more).",
-					Validators:          []validator.Int64{int64validator.AtLeast(1)},
-				},
+				"bk_biz_id":           bizIDArgument(),
+				"bk_set_id":           idArgument("Keep only the modules of this set (ID 1 or more); absent means every set of the business."),
+				"name":                nameArgument("Keep only the modules with exactly this name (`bk_module_name`)."),
+				"service_template_id": idArgument("Keep only the modules built from this service template (ID 1 or more)."),
 				"modules": moduleRecord.listAttribute("Every matching module, ascending by `bk_module_id`; an empty list (never " +
 					"null) when there are none."),
 			},

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -46,29 +45,15 @@ func serviceInstancesSchema() schema.Schema {
 		MarkdownDescription: "Lists the service instances of the modules built from one set template (cluster template), " +
 			"through CMDB's `list_service_instance_by_set_template`. The list is one consistent snapshot, ascending by `id`.",
 		Attributes: map[string]schema.Attribute{
-			"bk_biz_id": schema.Int64Attribute{
-				Required:            true,
-				MarkdownDescription: "Business ID, 1 or more.",
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
-			},
+			"bk_biz_id": bizIDArgument(),
 			"set_template_id": schema.Int64Attribute{
 				Required:            true,
 				MarkdownDescription: "Set template (cluster template) ID, 1 or more.",
 				Validators:          []validator.Int64{int64validator.AtLeast(1)},
 			},
-			"bk_module_ids": schema.ListAttribute{
-				Optional:    true,
-				ElementType: types.Int64Type,
-				MarkdownDescription: "Keep only the instances of these modules (IDs 1 or more). Applied by the provider after the " +
-					"consistent read, so several data sources that differ only in their filters share one walk.",
-				Validators: []validator.List{listvalidator.ValueInt64sAre(int64validator.AtLeast(1))},
-			},
-			"bk_host_ids": schema.ListAttribute{
-				Optional:            true,
-				ElementType:         types.Int64Type,
-				MarkdownDescription: "Keep only the instances on these hosts (IDs 1 or more). Applied by the provider after the consistent read.",
-				Validators:          []validator.List{listvalidator.ValueInt64sAre(int64validator.AtLeast(1))},
-			},
+			"bk_module_ids": idListArgument("Keep only the instances of these modules (IDs 1 or more). Applied by the provider after the " +
+				"consistent read, so several data sources that differ only in their filters share one walk."),
+			"bk_host_ids": idListArgument("Keep only the instances on these hosts (IDs 1 or more). Applied by the provider after the consistent read."),
 			"labels": schema.MapAttribute{
 				Optional:    true,
 				ElementType: types.StringType,

@@ -38,11 +38,7 @@ var setTemplateSpec = newSpec(dataSourceSpec{
 			MarkdownDescription: "Looks up one set template (cluster template) of a business by its exact name or by its ID, " +
 				"through CMDB's `list_set_template`.",
 			Attributes: withArguments(setTemplateRecord.attributes(), map[string]schema.Attribute{
-				"bk_biz_id": schema.Int64Attribute{
-					Required:            true,
-					MarkdownDescription: "Business ID, 1 or more.",
-					Validators:          []validator.Int64{int64validator.AtLeast(1)},
-				},
+				"bk_biz_id": bizIDArgument(),
 				"name": schema.StringAttribute{
 					Optional: true,
 					Computed: true,
@@ -79,24 +75,19 @@ func readSetTemplate(ctx context.Context, data *providerData, args *arguments) (
 	if err != nil {
 		return nil, errorDiagnostic(err)
 	}
-	matches := filter(list.Items, func(t *cmdb.SetTemplate) bool {
+	found, d := one(lookup{
+		api: cmdb.APIListSetTemplate, kind: "set template", kinds: "set templates", wanted: wanted,
+		where: fmt.Sprintf(" in business %d", bizID),
+		notFound: fmt.Sprintf("Business %d has %d set template(s) that this app may read, and none is the one %s. Check "+
+			"bk_biz_id and the name (compared exactly, case included).", bizID, len(list.Items), wanted),
+	}, list.Items, func(t *cmdb.SetTemplate) bool {
 		if byName {
 			return t.Name == name
 		}
 		return t.ID == id
-	})
-	switch len(matches) {
-	case 1:
-		return setTemplateRecord.attrs(&matches[0]), nil
-	case 0:
-		return nil, diag.NewErrorDiagnostic(
-			fmt.Sprintf("%s: no set template %s in business %d (not found)", cmdb.APIListSetTemplate, wanted, bizID),
-			fmt.Sprintf("Business %d has %d set template(s) that this app may read, and none is the one %s. Check bk_biz_id "+
-				"and the name (compared exactly, case included).", bizID, len(list.Items), wanted))
-	default:
-		return nil, diag.NewErrorDiagnostic(
-			fmt.Sprintf("%s: %d set templates %s in business %d (ids %s)", cmdb.APIListSetTemplate, len(matches), wanted, bizID,
-				joinIDs(matches, func(t *cmdb.SetTemplate) int64 { return t.ID })),
-			"More than one set template matches. Look the template up by id instead.")
+	}, func(t *cmdb.SetTemplate) int64 { return t.ID })
+	if d != nil {
+		return nil, d
 	}
+	return setTemplateRecord.attrs(found), nil
 }

@@ -3,11 +3,8 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/cmdb"
 )
@@ -34,21 +31,9 @@ var setsSpec = newSpec(dataSourceSpec{
 			MarkdownDescription: "Lists the sets of a business, optionally only those built from one set template or with one " +
 				"exact name, through CMDB's `search_set`. The list is one consistent snapshot, ascending by `bk_set_id`.",
 			Attributes: map[string]schema.Attribute{
-				"bk_biz_id": schema.Int64Attribute{
-					Required:            true,
-					MarkdownDescription: "Business ID, 1 or more.",
-					Validators:          []validator.Int64{int64validator.AtLeast(1)},
-				},
-				"set_template_id": schema.Int64Attribute{
-					Optional:            true,
-					MarkdownDescription: "Keep only the sets built from this set template (ID 1 or more).",
-					Validators:          []validator.Int64{int64validator.AtLeast(1)},
-				},
-				"name": schema.StringAttribute{
-					Optional:            true,
-					MarkdownDescription: "Keep only the sets with exactly this name (`bk_set_name`).",
-					Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-				},
+				"bk_biz_id":       bizIDArgument(),
+				"set_template_id": idArgument("Keep only the sets built from this set template (ID 1 or more)."),
+				"name":            nameArgument("Keep only the sets with exactly this name (`bk_set_name`)."),
 				"sets": setRecord.listAttribute("Every matching set, ascending by `bk_set_id`; an empty list (never null) when " +
 					"there are none. Every business has an idle-host pool set (`set_template_id` 0)."),
 			},
