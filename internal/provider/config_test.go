@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/cmdb"
+	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/emulator"
 )
 
 func fakeEnv(vars map[string]string) lookupEnv {
@@ -32,7 +34,8 @@ func nullModel() providerModel {
 		Language: types.StringNull(), RequestTimeout: types.StringNull(), MaxRetries: types.Int64Null(),
 		RetryWaitMin: types.StringNull(), RetryWaitMax: types.StringNull(), PageSize: types.Int64Null(),
 		Parallelism: types.Int64Null(), CACertPEM: types.StringNull(), InsecureSkipVerify: types.BoolNull(),
-		Headers: types.MapNull(types.StringType),
+		Headers: types.MapNull(types.StringType), SupplierAccount: types.StringNull(), TenantID: types.StringNull(),
+		RequestsPerSecond: types.Float64Null(),
 	}
 }
 
@@ -104,6 +107,11 @@ func TestConfigureEnvironmentErrorsNameArgumentAndVariable(t *testing.T) {
 		{"language", envLanguage, "en us", "language"},
 		{"ca pem", envCACertPEM, "-----BEGIN NOTHING-----", "ca_cert_pem"},
 		{"insecure", envInsecureSkipVerify, "yes please", "insecure_skip_verify"},
+		{"supplier account with a line break", envSupplierAccount, "0\nX-Evil: 1", "bk_supplier_account"},
+		{"tenant with a control character", envTenantID, "tenant\x01", "tenant_id"},
+		{"requests per second not a number", envRequestsPerSecond, "fast", "requests_per_second"},
+		{"requests per second negative", envRequestsPerSecond, "-1", "requests_per_second"},
+		{"requests per second infinite", envRequestsPerSecond, "+Inf", "requests_per_second"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,5 +237,48 @@ func TestHeadersValidatorRefusesEveryReservedHeader(t *testing.T) {
 	// A language the client cannot send as a header value is refused at plan time too.
 	if err := checkLanguage("en\x01"); err == nil {
 		t.Error("checkLanguage accepted a control character")
+	}
+}
+
+// TestConfigureSupplierAccountAndTenantFromEnvironment checks that BKCMDB_SUPPLIER_ACCOUNT
+// and BKCMDB_TENANT_ID reach the requests: the supplier account in the gateway path, the
+// tenant in X-Bk-Tenant-Id; without them the default supplier account "0" is sent.
+func TestConfigureSupplierAccountAndTenantFromEnvironment(t *testing.T) {
+	d := emulator.GenerateDataset(emulator.GenerateOptions{Seed: 42})
+	d.SupplierAccount = "7"
+	srv := newEmulator(t, emulator.Options{Data: d})
+	env := map[string]string{envBaseURL: srv.APIGWURL(), envGateway: "apigw", envAppCode: testAppCode, envAppSecret: testAppSecret,
+		envUsername: testUser, envSupplierAccount: "7", envTenantID: "default"}
+	for _, tc := range []struct {
+		name         string
+		unset        []string
+		found        bool
+		path, tenant string
+	}{
+		{"from the environment", nil, true, "/biz/search/7", "default"},
+		{"defaults", []string{envSupplierAccount, envTenantID}, false, "/biz/search/0", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := maps.Clone(env)
+			for _, name := range tc.unset {
+				delete(e, name)
+			}
+			data, diags := configure(context.Background(), nullModel(), fakeEnv(e), "dev", "")
+			if diags.HasError() {
+				t.Fatal(errorsText(diags))
+			}
+			srv.ResetRequests()
+			list, err := data.client.SearchBusinesses(context.Background(), map[string]any{"bk_biz_name": "web-shop"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if found := len(list.Items) > 0; found != tc.found {
+				t.Errorf("found %d businesses, want some: %v", len(list.Items), tc.found)
+			}
+			r := srv.Requests()[0]
+			if !strings.HasSuffix(r.Path, tc.path) || r.Header.Get("X-Bk-Tenant-Id") != tc.tenant {
+				t.Errorf("path %s, X-Bk-Tenant-Id %q; want ...%s and %q", r.Path, r.Header.Get("X-Bk-Tenant-Id"), tc.path, tc.tenant)
+			}
+		})
 	}
 }
