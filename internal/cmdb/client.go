@@ -27,6 +27,8 @@ type Client struct {
 	maxNeedle int
 	// limiter paces every attempt of every call (Config.RequestsPerSecond); nil is no limit.
 	limiter *rate.Limiter
+	// reads shares identical List calls (share.go).
+	reads sharedReads
 }
 
 // NewClient checks cfg, fills its zero values with the contract defaults (MaxRetries
