@@ -437,29 +437,30 @@ func sameIDs(a, b []emulator.Instance) bool {
 // data sources against an emulator limited to 50 requests per second that answers HTTP
 // 429 + 1642903 + Retry-After beyond it (the API gateway): every read succeeds with exact
 // data. Small pages make each read several requests, so that 16 reads at once exceed the
-// limit's burst of 50 many times over.
+// limit's burst of 50 many times over; each reads its own set template, since identical
+// reads would share one walk (TestAccSharedReads).
 //
 // One provider configuration only: terraform-plugin-testing serves every configuration
 // of a provider from one in-process server, so two aliases would share (and race on) its
 // configured client, which a real terraform run, one plugin process per configuration,
-// never does. ESB's 1306429 is retried in TestAccFaultsRetriedThenExact.
+// never does (TestAccRateLimitPerAlias). ESB's 1306429 is retried in
+// TestAccFaultsRetriedThenExact.
 func TestAccFaultsLoad16DataSources(t *testing.T) {
 	clearProviderEnv(t)
-	const biz, tpl, n = 3, 7, 30
-	data := emulator.SingleTemplate(biz, tpl, n, 77)
+	const biz, first, n = 3, 7, 30
+	data := emulator.Templates(biz, first, 16, 3, 16*n, 77)
 	srv := newEmulator(t, emulator.Options{Data: data, RateLimit: 50, Latency: 20 * time.Millisecond})
 	var config strings.Builder
 	config.WriteString(providerBlock("apigw", srv.APIGWURL(), "page_size = 5", "parallelism = 4", "max_retries = 20",
 		`retry_wait_min = "20ms"`, `retry_wait_max = "300ms"`))
 	var checks []statecheck.StateCheck
-	want := data.Instances(biz, tpl)
-	for i := range 16 {
+	for i := range int64(16) {
 		name := fmt.Sprintf("load%02d", i)
-		fmt.Fprintf(&config, "\ndata \"bkcmdb_service_instances\" %q {\n  bk_biz_id       = %d\n  set_template_id = %d\n}\n", name, biz, tpl)
+		fmt.Fprintf(&config, "\ndata \"bkcmdb_service_instances\" %q {\n  bk_biz_id       = %d\n  set_template_id = %d\n}\n", name, biz, first+i)
 		addr := "data.bkcmdb_service_instances." + name
 		checks = append(checks,
 			statecheck.ExpectKnownValue(addr, tfjsonpath.New("total"), knownvalue.Int64Exact(n)),
-			expectInstances{addr: addr, want: want})
+			expectInstances{addr: addr, want: data.Instances(biz, first+i)})
 	}
 	start := time.Now()
 	resource.UnitTest(t, resource.TestCase{
