@@ -36,6 +36,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -115,32 +116,38 @@ func main() {
 	}
 	fmt.Printf("machine: %s\n\n", machine())
 
-	// Every scenario that runs on each CLI comes first on Terraform, then on OpenTofu;
-	// the others run on Terraform only.
-	var all []*scenario
+	// A scenario that runs on each CLI runs on the first, then on the second; the
+	// others on the first only. Each dataset is built just before its scenario and
+	// dropped after it, so that this process stays small beside terraform.
+	var makers []func() *scenario
 	for _, c := range clis {
 		if want["compare"] {
 			for _, n := range sizes {
-				all = append(all, compareScenario(c, n, *latency))
+				makers = append(makers, func() *scenario { return compareScenario(c, n, *latency) })
 			}
 		}
 	}
 	if want["fleet"] {
-		all = append(all, fleetScenario(clis[0], *latency))
+		makers = append(makers, func() *scenario { return fleetScenario(clis[0], *latency) })
 	}
 	if want["shared"] {
-		all = append(all, sharedScenario(clis[0], *latency))
+		makers = append(makers, func() *scenario { return sharedScenario(clis[0], *latency) })
 	}
 	if want["filtered"] {
-		all = append(all, filteredScenario(clis[0], *bigSize, *latency))
+		makers = append(makers, func() *scenario { return filteredScenario(clis[0], *bigSize, *latency) })
 	}
 	for _, c := range clis {
 		if want["split"] {
-			all = append(all, splitScenario(c, *bigSize, *latency))
+			makers = append(makers, func() *scenario { return splitScenario(c, *bigSize, *latency) })
 		}
 	}
-	for _, s := range all {
+	var all []*scenario
+	for _, mk := range makers {
+		s := mk()
 		s.run(*runs, cliConfig, work)
+		s.data = nil
+		debug.FreeOSMemory()
+		all = append(all, s)
 	}
 
 	md := report(all, clis, *latency, *runs, *command)

@@ -37,6 +37,7 @@ func plan(tf, cliConfig, dir string, want int, srv *emulator.Server) (result, er
 	cmd.Stdout = &out
 	cmd.Stderr = &out
 
+	_, selfKB, _ := status(os.Getpid(), "VmRSS:")
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return result{}, err
@@ -69,17 +70,18 @@ func plan(tf, cliConfig, dir string, want int, srv *emulator.Server) (result, er
 			res.providerCnt++
 		}
 	}
-	// rusage holds the largest peak of terraform and the children it reaped: when it
-	// is above every provider's sampled peak, it is terraform's own (sampling may
-	// miss terraform's last moments).
+	// rusage holds the largest peak of terraform, of the children it reaped and of this
+	// process as it was when it spawned terraform (Linux keeps the peak from before
+	// exec, and Go spawns with the parent's memory): when it is above all of those
+	// others, it is terraform's own (sampling may miss terraform's last moments).
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		maxProvider := int64(0)
+		others := selfKB
 		for pid, p := range seen {
 			if pid != cmd.Process.Pid {
-				maxProvider = max(maxProvider, p.hwmKB)
+				others = max(others, p.hwmKB)
 			}
 		}
-		if ru.Maxrss > maxProvider {
+		if ru.Maxrss > others {
 			res.tfKB = max(res.tfKB, ru.Maxrss)
 		}
 	}
@@ -118,7 +120,7 @@ func sample(ctx context.Context, root int) map[int]peak {
 	defer tick.Stop()
 	for {
 		for _, pid := range descendants(root) {
-			name, hwm, ok := status(pid)
+			name, hwm, ok := status(pid, "VmHWM:")
 			if ok && hwm >= seen[pid].hwmKB {
 				seen[pid] = peak{name: name, hwmKB: hwm}
 			}
@@ -167,27 +169,27 @@ func descendants(root int) []int {
 	return out
 }
 
-// status reads the name and VmHWM (kB) of pid.
-func status(pid int) (string, int64, bool) {
+// status reads the name and a memory field (kB) of pid, such as "VmHWM:" (its peak RSS).
+func status(pid int, field string) (string, int64, bool) {
 	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return "", 0, false
 	}
 	defer f.Close()
 	var name string
-	var hwm int64
+	var kb int64
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
 		case strings.HasPrefix(line, "Name:"):
 			name = strings.TrimSpace(strings.TrimPrefix(line, "Name:"))
-		case strings.HasPrefix(line, "VmHWM:"):
-			fields := strings.Fields(strings.TrimPrefix(line, "VmHWM:"))
+		case strings.HasPrefix(line, field):
+			fields := strings.Fields(strings.TrimPrefix(line, field))
 			if len(fields) > 0 {
-				hwm, _ = strconv.ParseInt(fields[0], 10, 64)
+				kb, _ = strconv.ParseInt(fields[0], 10, 64)
 			}
 		}
 	}
-	return name, hwm, hwm > 0
+	return name, kb, kb > 0
 }
