@@ -37,7 +37,7 @@ func plan(tf, cliConfig, dir string, want int, srv *emulator.Server) (result, er
 	cmd.Stdout = &out
 	cmd.Stderr = &out
 
-	_, selfKB, _ := status(os.Getpid(), "VmRSS:")
+	_, selfKB, _ := status(os.Getpid(), "VmHWM:") // its RSS at the spawn is at most its peak so far
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return result{}, err
@@ -73,7 +73,8 @@ func plan(tf, cliConfig, dir string, want int, srv *emulator.Server) (result, er
 	// rusage holds the largest peak of terraform, of the children it reaped and of this
 	// process as it was when it spawned terraform (Linux keeps the peak from before
 	// exec, and Go spawns with the parent's memory): when it is above all of those
-	// others, it is terraform's own (sampling may miss terraform's last moments).
+	// others (this process's by its peak, as its RSS at the spawn is not known), it is
+	// terraform's own (sampling may miss terraform's last moments).
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		others := selfKB
 		for pid, p := range seen {
