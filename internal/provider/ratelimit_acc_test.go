@@ -1,7 +1,7 @@
 package provider
 
-// requests_per_second and shared reads where the user sees them: the real terraform CLI
-// against an emulator that answers 429 above its rate. One provider block is served
+// requests_per_second, shared reads and load where the user sees them: the real terraform
+// CLI against an emulator that answers 429 above its rate. One provider block is served
 // in-process (terraform-plugin-testing); aliases run the built binary, as terraform runs
 // it for users, one plugin process per provider configuration (see
 // TestAccRateLimitPerAlias for why).
@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/bkcmdb/terraform-provider-bkcmdb/internal/emulator"
 )
@@ -268,5 +270,51 @@ func TestAccRateLimitPerAlias(t *testing.T) {
 	}
 	if log := w.file(w.logPath); strings.Count(log, "cmdb read shared") != 1 {
 		t.Errorf("the log holds %d lines 'cmdb read shared', want 1 (slow_b_again)", strings.Count(log, "cmdb read shared"))
+	}
+}
+
+// TestAccFaultsLoad16DataSources: one configuration with 16 bkcmdb_service_instances
+// data sources against an emulator limited to 50 requests per second that answers HTTP
+// 429 + 1642903 + Retry-After beyond it (the API gateway): every read succeeds with exact
+// data. Small pages make each read several requests, so that 16 reads at once exceed the
+// limit's burst of 50 many times over; each reads its own set template, since identical
+// reads would share one walk (TestAccSharedReads).
+//
+// One provider configuration only: terraform-plugin-testing serves every configuration
+// of a provider from one in-process server, so two aliases would share (and race on) its
+// configured client, which a real terraform run, one plugin process per configuration,
+// never does (TestAccRateLimitPerAlias). ESB's 1306429 is retried in
+// TestAccFaultsRetriedThenExact.
+func TestAccFaultsLoad16DataSources(t *testing.T) {
+	clearProviderEnv(t)
+	const biz, first, n = 3, 7, 30
+	data := emulator.Templates(biz, first, 16, 3, 16*n, 77)
+	srv := newEmulator(t, emulator.Options{Data: data, RateLimit: 50, Latency: 20 * time.Millisecond})
+	var config strings.Builder
+	config.WriteString(providerBlock("apigw", srv.APIGWURL(), "page_size = 5", "parallelism = 4", "max_retries = 20",
+		`retry_wait_min = "20ms"`, `retry_wait_max = "300ms"`))
+	var checks []statecheck.StateCheck
+	for i := range int64(16) {
+		name := fmt.Sprintf("load%02d", i)
+		fmt.Fprintf(&config, "\ndata \"bkcmdb_service_instances\" %q {\n  bk_biz_id       = %d\n  set_template_id = %d\n}\n", name, biz, first+i)
+		addr := "data.bkcmdb_service_instances." + name
+		checks = append(checks,
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("total"), knownvalue.Int64Exact(n)),
+			expectInstances{addr: addr, want: data.Instances(biz, first+i)})
+	}
+	start := time.Now()
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps:                    []resource.TestStep{{Config: config.String(), ConfigStateChecks: checks}},
+	})
+	limited := 0
+	for _, r := range srv.Requests() {
+		if r.Status == 429 && r.Code == 1642903 {
+			limited++
+		}
+	}
+	t.Logf("%d requests in %s, %d answered 429", srv.RequestCount(), time.Since(start).Round(time.Millisecond), limited)
+	if limited == 0 {
+		t.Error("no 429: the load did not exceed the limit")
 	}
 }
