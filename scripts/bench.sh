@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# make bench: the performance benchmarks of issue 5, on this machine, in one run.
+# make bench: the performance benchmarks of issues 5 and 12, on this machine, in one run
+# (about 15 minutes on 2 cores).
 #
 #   1. Go benchmarks, in-process, against the emulator at 20 ms latency: the client's page
 #      walk alone (internal/cmdb BenchmarkWalk) and the full ReadDataSource through the
 #      provider server (internal/provider BenchmarkReadDataSource), 10k and 100k instances,
 #      parallelism 1 and 4. The whole matrix: go test ./internal/provider ./internal/cmdb -run '^$' -bench . -benchmem
-#   2. terraform plan end to end (cmd/benchmark): bkcmdb at parallelism 1 and 4 side by
-#      side with the hashicorp/http per-page configuration, 10k and 100k instances, 20 ms
-#      latency, median of BENCH_RUNS (default 3) interleaved runs; the results replace the
-#      marked section of BENCHMARKS.md.
+#   2. terraform plan end to end (cmd/benchmark), 20 ms latency, median of BENCH_RUNS
+#      (default 3) interleaved runs, on Terraform and on the pinned OpenTofu
+#      (scripts/build-tofu.sh): bkcmdb at parallelism 1 and 4 side by side with the
+#      hashicorp/http per-page configuration (10k and 100k instances, both CLIs); the
+#      fleet under a 50 requests/s gateway with and without requests_per_second; shared
+#      identical reads; a filtered read; the split by module (both CLIs). The results
+#      replace the marked section of BENCHMARKS.md.
 #
 # Environment: BENCH_RUNS, BENCH_SIZES (default 10000,100000), BENCH_LATENCY (default 20ms),
-# BENCHTIME (go test -benchtime for step 1, default 3x), BENCHARGS (extra go test flags).
-# Run it through scripts/with-terraform.sh (make does).
+# BENCH_SCENARIOS (default compare,fleet,shared,filtered,split), BENCH_TOFU (0 skips
+# OpenTofu), BENCHTIME (go test -benchtime for step 1, default 3x), BENCHARGS (extra go
+# test flags). Run it through scripts/with-terraform.sh (make does).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib.sh
@@ -48,7 +53,16 @@ echo "== Go benchmarks (benchtime $benchtime)" >&2
     -benchmem -benchtime "$benchtime" ${BENCHARGS:-}
 } | grep -E '^(Benchmark|cpu:)' | tee "$work/gobench.txt"
 
-echo "== terraform plan end to end ($runs runs, $sizes instances, $latency)" >&2
-go run ./cmd/benchmark -terraform "$BKCMDB_TF" -bkcmdb-dir "$work/bkcmdb" -http-dir "$cache" \
-  -sizes "$sizes" -latency "$latency" -runs "$runs" -gobench "$work/gobench.txt" \
-  -md "$BKCMDB_ROOT/BENCHMARKS.md" -command "make bench"
+# The CLIs: the one with-terraform.sh chose, and the pinned OpenTofu unless that is it.
+terraform="" tofu=""
+if [[ "${BKCMDB_TF_FLAVOR:-terraform}" == opentofu ]]; then
+  tofu="$BKCMDB_TF"
+else
+  terraform="$BKCMDB_TF"
+  [[ "${BENCH_TOFU:-1}" != 0 ]] && tofu="$("$here/build-tofu.sh")"
+fi
+
+echo "== terraform plan end to end ($runs runs, $sizes instances, $latency; ${terraform:-no Terraform}, ${tofu:-no OpenTofu})" >&2
+go run ./cmd/benchmark -terraform "$terraform" -tofu "$tofu" -bkcmdb-dir "$work/bkcmdb" -http-dir "$cache" \
+  -sizes "$sizes" -latency "$latency" -runs "$runs" -scenarios "${BENCH_SCENARIOS:-compare,fleet,shared,filtered,split}" \
+  -gobench "$work/gobench.txt" -md "$BKCMDB_ROOT/BENCHMARKS.md" -command "make bench"

@@ -32,7 +32,8 @@ type call[T any] struct {
 	api      *API
 	dst      []T
 	attempts int
-	started  time.Time
+	started  time.Time     // when the current attempt was sent
+	waited   time.Duration // how long the current attempt waited for the limiter
 
 	page    page[T]
 	lastErr *APIError
@@ -46,11 +47,13 @@ func (a *call[T]) do(req *retryablehttp.Request) (page[T], error) {
 		RetryWaitMin: a.c.cfg.RetryWaitMin,
 		RetryWaitMax: a.c.cfg.RetryWaitMax,
 		RetryMax:     a.c.cfg.MaxRetries,
-		CheckRetry:   a.check,
-		Backoff:      a.backoff,
-		ErrorHandler: a.giveUp,
+		// Run before each attempt, outside http.Client.Do, so that the per-attempt
+		// timeout does not count the wait for the limiter.
+		RequestLogHook: a.pace,
+		CheckRetry:     a.check,
+		Backoff:        a.backoff,
+		ErrorHandler:   a.giveUp,
 	}
-	a.started = time.Now()
 	resp, err := rc.Do(req)
 	if err != nil {
 		var ae *APIError
@@ -79,11 +82,27 @@ func (a *call[T]) wrapCtxErr(err error) *APIError {
 	return a.c.redact.apiError(e)
 }
 
+// pace is the RequestLogHook, run before each attempt, the first and every retry: it
+// waits for the client's limiter. A wait that ends with the context (cancelled, or a
+// deadline that comes before the next token) leaves the attempt to fail at once as
+// cancelled, unsent: Transport checks the context before it dials.
+func (a *call[T]) pace(_ retryablehttp.Logger, req *http.Request, _ int) {
+	a.waited = 0
+	if lim := a.c.limiter; lim != nil {
+		start := time.Now()
+		ctx := req.Context()
+		if err := lim.Wait(ctx); err != nil && ctx.Err() == nil {
+			<-ctx.Done() // the next token comes after the deadline: Wait refused at once
+		}
+		a.waited = time.Since(start)
+	}
+	a.started = time.Now()
+}
+
 // check is the CheckRetry hook, called once per attempt.
 func (a *call[T]) check(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	a.attempts++
 	start := a.started
-	a.started = time.Now()
 	if ctx.Err() != nil {
 		if resp != nil {
 			_ = resp.Body.Close()
@@ -98,6 +117,7 @@ func (a *call[T]) check(ctx context.Context, resp *http.Response, err error) (bo
 		a.c.log.Debug(a.ctx, "cmdb request failed", map[string]any{
 			"api": a.api.Name, "attempt": a.attempts,
 			"error": e.Summary(), "retryable": e.Retryable, "duration_ms": time.Since(start).Milliseconds(),
+			"rate_wait_ms": a.waited.Milliseconds(),
 		})
 		return e.Retryable, e
 	}
@@ -108,6 +128,7 @@ func (a *call[T]) check(ctx context.Context, resp *http.Response, err error) (bo
 	fields := map[string]any{
 		"api": a.api.Name, "attempt": a.attempts,
 		"status": resp.StatusCode, "duration_ms": time.Since(start).Milliseconds(),
+		"rate_wait_ms": a.waited.Milliseconds(),
 	}
 	if e == nil {
 		a.page, a.lastErr = p, nil
@@ -134,7 +155,6 @@ func (a *call[T]) backoff(minWait, maxWait time.Duration, attemptNum int, resp *
 		fields["error"] = a.lastErr.Summary()
 	}
 	a.c.log.Warn(a.ctx, "cmdb request will be retried", fields)
-	a.started = time.Now().Add(wait)
 	return wait
 }
 

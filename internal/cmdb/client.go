@@ -10,6 +10,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+
+	"golang.org/x/time/rate"
 )
 
 // Client talks to the CMDB through the ESB or the API gateway. It is safe for
@@ -23,6 +25,10 @@ type Client struct {
 	log       Logger
 	redact    redactor
 	maxNeedle int
+	// limiter paces every attempt of every call (Config.RequestsPerSecond); nil is no limit.
+	limiter *rate.Limiter
+	// reads shares identical List calls (share.go).
+	reads sharedReads
 }
 
 // NewClient checks cfg, fills its zero values with the contract defaults (MaxRetries
@@ -49,6 +55,11 @@ func NewClient(cfg Config) (*Client, error) {
 		c.maxNeedle = max(c.maxNeedle, len(n))
 	}
 	c.header = c.buildHeader()
+	if cfg.RequestsPerSecond > 0 {
+		// Burst 1: requests are paced evenly, so no one-second window holds more than
+		// RequestsPerSecond + 1 of them.
+		c.limiter = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), 1)
+	}
 	return c, nil
 }
 

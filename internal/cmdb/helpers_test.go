@@ -69,8 +69,11 @@ func newTestClient(t testing.TB, s *emulator.Server, gw Gateway, mods ...func(*C
 	return c, log
 }
 
+// list is one fresh walk of (testBiz, testTpl): it first forgets the reads c keeps
+// (share.go), so that a test reading twice sees the data as it is now.
 func list(t testing.TB, c *Client) (*ServiceInstanceList, error) {
 	t.Helper()
+	c.reads.forget()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	return c.ListServiceInstancesBySetTemplate(ctx, testBiz, testTpl)

@@ -35,6 +35,13 @@ type ListResult[T any] struct {
 // changed, or the distinct ids differ from count, the whole walk is done again, up to
 // MaxWalks times.
 //
+// Identical calls of one client share one walk: calls with the same record type, API,
+// URL and body (the page aside) that come while it is in flight wait for it, and later
+// ones get its result at once, kept for the life of the client. The result is therefore
+// shared and read-only: callers must not change its Items or anything they hold. A
+// failed walk is not kept: the calls that waited for it get its error (unless only the
+// context of the call that started it ended: they walk again), later calls walk anew.
+//
 // A failure is an *APIError, or an *InconsistentError when no walk settled.
 func List[T any](ctx context.Context, c *Client, api *API, params Params, body any, id func(*T) int64) (*ListResult[T], error) {
 	r, err := c.newRequest(api, params, body)
@@ -42,6 +49,12 @@ func List[T any](ctx context.Context, c *Client, api *API, params Params, body a
 		return nil, &APIError{API: api.Name, Gateway: c.cfg.Gateway, Message: err.Error()}
 	}
 	w := &walker[T]{c: c, r: r, id: id, pageSize: api.pageSize(c.cfg.PageSize)}
+	return share(ctx, c, r, w.consistent)
+}
+
+// consistent walks until one walk settles, up to MaxWalks times.
+func (w *walker[T]) consistent(ctx context.Context) (*ListResult[T], error) {
+	api := w.r.api
 	var seen []WalkCounts
 	for n := 1; n <= MaxWalks; n++ {
 		start := time.Now()
@@ -54,10 +67,10 @@ func List[T any](ctx context.Context, c *Client, api *API, params Params, body a
 			"distinct": wc.Distinct, "duration_ms": time.Since(start).Milliseconds(),
 		}
 		if res != nil {
-			c.log.Debug(ctx, "cmdb paging walk done", fields)
+			w.c.log.Debug(ctx, "cmdb paging walk done", fields)
 			return res, nil
 		}
-		c.log.Warn(ctx, "cmdb data changed during the paging walk; walking again", fields)
+		w.c.log.Warn(ctx, "cmdb data changed during the paging walk; walking again", fields)
 		seen = append(seen, wc)
 	}
 	return nil, &InconsistentError{API: api.Name, Walks: seen}

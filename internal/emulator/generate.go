@@ -173,12 +173,8 @@ func SingleTemplate(bizID, setTemplateID int64, n int, seed int64) *Dataset {
 		d.Modules = append(d.Modules, Module{ID: int64(9000 + i), Name: name, BizID: bizID, SetID: 8001,
 			SetTemplateID: setTemplateID, ServiceTemplateID: int64(900 + i), ModuleType: "1"})
 	}
-	hostCount := max(1, min(n/4, 50000))
-	d.Hosts = make([]Host, hostCount)
-	for h := range d.Hosts {
-		d.Hosts[h] = newHost(int64(100000+h), biz, 0, h, nil)
-		d.Hosts[h].InnerIP = "10." + strconv.Itoa(h>>16&255) + "." + strconv.Itoa(h>>8&255) + "." + strconv.Itoa(h&255)
-	}
+	d.Hosts = generatedHosts(biz, n)
+	hostCount := len(d.Hosts)
 	d.ServiceInstances = make([]Instance, n)
 	for i := range d.ServiceInstances {
 		m := d.Modules[rng.IntN(len(d.Modules))]
@@ -188,6 +184,24 @@ func SingleTemplate(bizID, setTemplateID int64, n int, seed int64) *Dataset {
 			h.ModuleIDs = append(h.ModuleIDs, m.ID)
 		}
 	}
+	addIdlePool(d, bizID)
+	return d
+}
+
+// generatedHosts are the hosts of a generated benchmark dataset of n instances: one per
+// four instances (at least 1, at most 50,000), in no module yet.
+func generatedHosts(biz Business, n int) []Host {
+	hosts := make([]Host, max(1, min(n/4, 50000)))
+	for h := range hosts {
+		hosts[h] = newHost(int64(100000+h), biz, 0, h, nil)
+		hosts[h].InnerIP = "10." + strconv.Itoa(h>>16&255) + "." + strconv.Itoa(h>>8&255) + "." + strconv.Itoa(h&255)
+	}
+	return hosts
+}
+
+// addIdlePool adds the idle, fault and recycle modules of set 8000 and puts the hosts
+// that run no instance in the idle one.
+func addIdlePool(d *Dataset, bizID int64) {
 	for i, name := range []string{"空闲机", "故障机", "待回收"} {
 		d.Modules = append(d.Modules, Module{ID: int64(8990 + i), Name: name, BizID: bizID, SetID: 8000, ModuleType: "1", Default: int64(i + 1)})
 	}
@@ -197,5 +211,4 @@ func SingleTemplate(bizID, setTemplateID int64, n int, seed int64) *Dataset {
 		}
 		slices.Sort(d.Hosts[h].ModuleIDs)
 	}
-	return d
 }

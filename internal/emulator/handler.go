@@ -44,6 +44,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Header:   r.Header.Clone(),
 		Body:     body,
 		Gateway:  gateway,
+		Received: began,
 	}
 	if api != nil {
 		rec.API = api.name

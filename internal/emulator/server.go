@@ -176,6 +176,8 @@ type RecordedRequest struct {
 	Status   int    // HTTP status answered (declared status for a dropped body)
 	Code     int64  // envelope or gateway error code answered (0 on success)
 	Faulted  bool   // answered by an injected Fault
+	// Received is when the request arrived, before any latency, fault delay or body read.
+	Received time.Time
 }
 
 // New returns a Server for opts, not yet listening.

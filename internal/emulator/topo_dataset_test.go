@@ -296,3 +296,33 @@ func TestValidateTopology(t *testing.T) {
 		t.Fatalf("round trip: %v", err)
 	}
 }
+
+// TestTemplates: n instances spread evenly over the templates, each in one of its own
+// modules, consistent and deterministic.
+func TestTemplates(t *testing.T) {
+	d := Templates(3, 40, 4, 50, 2000, 1)
+	checkConsistent(t, d)
+	modulesOf := map[int64]int64{} // module → template
+	for _, m := range d.Modules {
+		modulesOf[m.ID] = m.SetTemplateID
+	}
+	used := map[int64]bool{}
+	for k := range int64(4) {
+		got := d.Instances(3, 40+k)
+		if len(got) != 500 {
+			t.Fatalf("template %d: %d instances, want 500", 40+k, len(got))
+		}
+		for _, in := range got {
+			if modulesOf[in.ModuleID] != 40+k {
+				t.Fatalf("instance %d of template %d is in module %d of template %d", in.ID, 40+k, in.ModuleID, modulesOf[in.ModuleID])
+			}
+			used[in.ModuleID] = true
+		}
+	}
+	if len(d.Modules) != 4*50+3 || len(used) < 4*50*9/10 {
+		t.Errorf("%d modules (%d with instances), want 4×50 + the idle pool's 3, nearly all used", len(d.Modules), len(used))
+	}
+	if !reflect.DeepEqual(d, Templates(3, 40, 4, 50, 2000, 1)) {
+		t.Error("not deterministic")
+	}
+}

@@ -197,7 +197,9 @@ type idFilter map[int64]bool
 
 func (f idFilter) keeps(id int64) bool { return f == nil || f[id] }
 
-// filter returns the records that keep accepts, in their order.
+// filter returns the records that keep accepts, in their order, in a new slice: the
+// records of a read are shared with every identical read of the client (cmdb.List) and
+// are never changed.
 func filter[T any](records []T, keep func(*T) bool) []T {
 	var kept []T
 	for i := range records {

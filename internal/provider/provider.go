@@ -18,7 +18,12 @@ const TypeName = "bkcmdb"
 type Provider struct {
 	// version is the provider's release version, "dev" for local builds and "test" in tests.
 	version string
-	// data is what Configure built, for the fast read of NewProtocol6Server.
+	// data is what Configure built, for the fast read of NewProtocol6Server. One server
+	// serves one provider configuration: terraform starts a plugin process for each
+	// (each alias), so each has its own client, limit and shared reads. Only a test
+	// harness that reattaches one in-process server for every alias configures it more
+	// than once; the last configuration then serves them all, as the framework's
+	// ProviderData does.
 	data atomic.Pointer[providerData]
 }
 
@@ -43,7 +48,7 @@ func (p *Provider) Schema(_ context.Context, _ provider.SchemaRequest, resp *pro
 }
 
 // Configure resolves the configuration against the environment and builds the CMDB client
-// shared by every data source.
+// shared by every data source: its requests_per_second limit and its shared reads.
 func (p *Provider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
 	var model providerModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)

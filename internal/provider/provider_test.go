@@ -37,6 +37,7 @@ const (
 var providerEnvVars = []string{
 	envBaseURL, envGateway, envAppCode, envAppSecret, envUsername, envToken, envLanguage,
 	envRequestTimeout, envMaxRetries, envCACertPEM, envInsecureSkipVerify, envAppendUserAgent,
+	envSupplierAccount, envTenantID, envRequestsPerSecond,
 }
 
 // clearProviderEnv unsets the provider's variables for the test (t.Setenv restores them).
