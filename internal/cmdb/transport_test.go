@@ -20,7 +20,7 @@ import (
 // Issue 6: HTTPS with ca_cert_pem works; a wrong CA fails at once, not retried;
 // insecure_skip_verify works.
 func TestTLS(t *testing.T) {
-	s, caPEM := emulator.NewTLSTestServer(t, emulator.Options{Data: emulator.SingleTemplate(testBiz, testTpl, 30, 1)})
+	s, caPEM := emulator.NewTLSTestServer(t, emulator.Options{Data: emulator.SingleTemplate(testBiz, testTpl, 30, 1), StrictLimits: true})
 	_, otherCA := emulator.NewTLSTestServer(t, emulator.Options{})
 
 	t.Run("ca_cert_pem", func(t *testing.T) {
@@ -61,7 +61,7 @@ func TestTLS(t *testing.T) {
 // VerifyPeerCertificate, gets it unwrapped by crypto/tls: a wrong CA is still a
 // permanent failure, not retried, and no request reaches the server.
 func TestTLSWrongCAFromVerifier(t *testing.T) {
-	s, _ := emulator.NewTLSTestServer(t, emulator.Options{Data: emulator.SingleTemplate(testBiz, testTpl, 3, 1)})
+	s, _ := emulator.NewTLSTestServer(t, emulator.Options{Data: emulator.SingleTemplate(testBiz, testTpl, 3, 1), StrictLimits: true})
 	_, otherCA := emulator.NewTLSTestServer(t, emulator.Options{})
 	roots := x509.NewCertPool()
 	if !roots.AppendCertsFromPEM([]byte(otherCA)) {
