@@ -35,51 +35,25 @@ func (d *Dataset) Instances(bizID, setTemplateID int64) []Instance {
 // {"bk_biz_name": name} without IAM: the businesses whose name contains name,
 // ignoring case, except the resource pool (default 1) and disabled ones.
 func (d *Dataset) BusinessesMatching(name string) []Business {
-	out := []Business{}
-	for _, b := range d.Businesses {
-		if b.Default == 0 && b.DataStatus != "disabled" && strings.Contains(strings.ToLower(b.Name), strings.ToLower(name)) {
-			out = append(out, b)
-		}
-	}
-	slices.SortFunc(out, func(a, b Business) int { return cmp.Compare(a.ID, b.ID) })
-	return out
+	return sortedWhere(d.Businesses, func(b *Business) bool {
+		return b.Default == 0 && b.DataStatus != "disabled" && strings.Contains(strings.ToLower(b.Name), strings.ToLower(name))
+	}, func(b *Business) int64 { return b.ID })
 }
 
 // SetTemplatesOf returns the set templates of a business (list_set_template).
 func (d *Dataset) SetTemplatesOf(bizID int64) []SetTemplate {
-	out := []SetTemplate{}
-	for _, t := range d.SetTemplates {
-		if t.BizID == bizID {
-			out = append(out, t)
-		}
-	}
-	slices.SortFunc(out, func(a, b SetTemplate) int { return cmp.Compare(a.ID, b.ID) })
-	return out
+	return sortedWhere(d.SetTemplates, func(t *SetTemplate) bool { return t.BizID == bizID }, func(t *SetTemplate) int64 { return t.ID })
 }
 
 // SetsOf returns the sets of a business, its idle pool set included (search_set).
 func (d *Dataset) SetsOf(bizID int64) []Set {
-	out := []Set{}
-	for _, s := range d.Sets {
-		if s.BizID == bizID {
-			out = append(out, s)
-		}
-	}
-	slices.SortFunc(out, func(a, b Set) int { return cmp.Compare(a.ID, b.ID) })
-	return out
+	return sortedWhere(d.Sets, func(s *Set) bool { return s.BizID == bizID }, func(s *Set) int64 { return s.ID })
 }
 
 // ModulesOf returns the modules of a business in set setID, or in every set
 // when setID is 0 (search_module).
 func (d *Dataset) ModulesOf(bizID, setID int64) []Module {
-	out := []Module{}
-	for _, m := range d.Modules {
-		if m.BizID == bizID && (setID == 0 || m.SetID == setID) {
-			out = append(out, m)
-		}
-	}
-	slices.SortFunc(out, func(a, b Module) int { return cmp.Compare(a.ID, b.ID) })
-	return out
+	return sortedWhere(d.Modules, func(m *Module) bool { return m.BizID == bizID && (setID == 0 || m.SetID == setID) }, func(m *Module) int64 { return m.ID })
 }
 
 // HostsOf returns what list_biz_hosts answers for a business with the given
@@ -105,6 +79,18 @@ func (d *Dataset) HostsOf(bizID int64, setIDs, moduleIDs, hostIDs []int64) []Hos
 		}
 	}
 	slices.SortFunc(out, func(a, b Host) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+// sortedWhere is a copy of the items that keep accepts, ascending by id, never nil.
+func sortedWhere[T any](items []T, keep func(*T) bool, id func(*T) int64) []T {
+	out := []T{}
+	for i := range items {
+		if keep(&items[i]) {
+			out = append(out, items[i])
+		}
+	}
+	slices.SortFunc(out, func(a, b T) int { return cmp.Compare(id(&a), id(&b)) })
 	return out
 }
 
