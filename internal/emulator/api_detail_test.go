@@ -17,7 +17,7 @@ const (
 )
 
 func i64(v int64) *int64 { return &v }
-func bptr(v bool) *bool   { return &v }
+func bptr(v bool) *bool  { return &v }
 
 // detailFixture is testdata/topology.json with three more instances and the
 // processes of every bind_info shape.
