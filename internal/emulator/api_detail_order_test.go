@@ -142,7 +142,7 @@ func TestDetailMutatorBetweenPages(t *testing.T) {
 	before := procsOf(first)
 	n2, second := callAPI(t, s, GatewayAPIGW, detailReq(detailBody(0, 10, "id", nil))).records(t)
 	after := procsOf(second)
-	if n != 5 || n2 != 5 || !slices.Equal(idsOf(t, second, "id"), []int64{5001, 5002, 5004, 5005, 5006}) {
+	if n != 6 || n2 != 6 || !slices.Equal(idsOf(t, second, "id"), []int64{5001, 5002, 5004, 5005, 5006, 5007}) {
 		t.Fatalf("counts %d, %d; ids after %v", n, n2, idsOf(t, second, "id"))
 	}
 	if len(before[detailNginx]) != 3 || len(after[detailNginx]) != 2 || !slices.Equal(after[detailEmpty], []int64{moved.ID}) ||
