@@ -57,6 +57,12 @@ type Dataset struct {
 	// Processes are the process instances of the service instances
 	// (list_service_instance_detail); files without them have none.
 	Processes []Process `json:"processes,omitempty"`
+	// Models are the custom models with their instances (objects.go).
+	Models []Model `json:"models,omitempty"`
+	// CloudAreas are the cloud areas (cloud_areas.go), 0 "Default Area" among them.
+	CloudAreas []CloudArea `json:"cloud_areas,omitempty"`
+	// DynamicGroups are the saved host and set queries (dynamic_groups.go).
+	DynamicGroups []DynamicGroup `json:"dynamic_groups,omitempty"`
 }
 
 // Business is a CMDB business (bk_biz). Default 1 marks the resource pool

@@ -108,6 +108,9 @@ func GenerateDataset(opts GenerateOptions) *Dataset {
 	}
 	shareCreateTimes(d)
 	WithProcesses(d, opts.Seed, inTemplate(d, 2, "gamesvr"))
+	d.Models = generateModels()
+	d.CloudAreas = generateCloudAreas()
+	d.DynamicGroups = generateGroups()
 	return d
 }
 
