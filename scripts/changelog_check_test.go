@@ -93,6 +93,7 @@ func TestChangelogCheck(t *testing.T) {
 		{"empty release section", "## Unreleased\n\n## 0.1.0 (December 2, 2026)\n", "v0.1.0", false, "release tag v0.1.0 has no entry"},
 		{"unknown category", "## Unreleased\n\nCHANGES:\n\n* x\n", "", false, `unknown category "CHANGES:"`},
 		{"release first", "## 0.1.0 (December 2, 2026)\n\nNOTES:\n\n* x\n\n## Unreleased\n", "", false, "the first section must be ## Unreleased"},
+		{"second unreleased", "## Unreleased\n\n## 0.1.0 (December 2, 2026)\n\nNOTES:\n\n* x\n\n## Unreleased\n", "", false, "## Unreleased must be the first section"},
 		{"no unreleased", "# Changelog\n", "", false, "no ## Unreleased section"},
 		{"old heading style", "## 0.1.0 (Unreleased)\n\nNOTES:\n\n* x\n", "", false, `not "## 0.1.0 (Unreleased)"`},
 		{"bad date", "## Unreleased\n\n## 0.1.0 (2026-12-02)\n\nNOTES:\n\n* x\n", "", false, "a section heading is"},
