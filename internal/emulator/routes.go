@@ -51,6 +51,7 @@ var apis = []*apiSpec{
 	{APISearchSet, segments("/api/v3/set/search/{bk_supplier_account}/{bk_biz_id}"), DocumentedPageLimit, (*Server).serveSearchSet},
 	{APISearchModule, segments("/api/v3/module/search/{bk_supplier_account}/{bk_biz_id}/{bk_set_id}"), DocumentedPageLimit, (*Server).serveSearchModule},
 	{APIListBizHosts, segments("/api/v3/hosts/app/{bk_biz_id}/list_hosts"), DocumentedPageLimit, (*Server).serveListBizHosts},
+	{APIListBizHostsTopo, segments("/api/v3/hosts/app/{bk_biz_id}/list_hosts_topo"), maxTopoPageLimit, (*Server).serveListBizHostsTopo},
 }
 
 // esbParamDefaults are the ESB body defaults of path parameters; a parameter
