@@ -280,3 +280,84 @@ func TestHostTopoRecord(t *testing.T) {
 		t.Errorf("no relations: %+v, %v", none.host(), err)
 	}
 }
+
+// padded is ids with the ids from..to (inclusive) between them.
+func padded(ids []int64, from, to int64) []int64 {
+	out := slices.Clone(ids)
+	for id := from; id <= to; id++ {
+		out = append(out, id)
+	}
+	return out
+}
+
+// A split into exactly two calls (and more) whose answers interleave and overlap (a
+// host in sets, or modules, of both chunks) is merged: ascending, without duplicates,
+// exactly the hosts of the whole lists, with and without topology.
+func TestListBizHostsSplitMerges(t *testing.T) {
+	const n = 600
+	d := emulator.SplitTopology(testBiz, n)
+	s := emulator.NewTestServer(t, emulator.Options{Data: d, StrictLimits: true})
+	a, b := int64(emulator.SplitSetA), int64(emulator.SplitSetB)
+	sets := padded([]int64{a, b}, a+1, a+199)                        // chunks [a, a+1 … a+199] and [b]
+	modules := padded([]int64{a + 1, a + 2, b + 1, b + 2}, a+3, a+500) // chunks [a+1 … a+500] and [b+1, b+2]
+	var hosts []int64
+	for i := 1; i <= 501; i++ {
+		hosts = append(hosts, int64(emulator.SplitHostBase+i))
+	}
+	cases := []struct {
+		name  string
+		f     HostFilter
+		calls int
+	}{
+		{"set chunks", HostFilter{SetIDs: sets}, 2},
+		{"module chunks", HostFilter{ModuleIDs: modules}, 2},
+		{"host chunks", HostFilter{HostIDs: hosts}, 2},
+		{"set chunks and one module list", HostFilter{SetIDs: sets, ModuleIDs: []int64{a + 1, b + 1, b + 2}}, 2},
+		{"one set list and module chunks", HostFilter{SetIDs: []int64{a, b}, ModuleIDs: modules}, 2},
+		{"set chunks and host chunks", HostFilter{SetIDs: sets, HostIDs: hosts}, 4},
+		{"set, module and host chunks", HostFilter{SetIDs: sets, ModuleIDs: modules, HostIDs: hosts}, 8},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			want := d.HostsOf(testBiz, tc.f.SetIDs, tc.f.ModuleIDs, tc.f.HostIDs)
+			if len(want) < 300 {
+				t.Fatalf("%d hosts match", len(want))
+			}
+			c, _ := newTestClient(t, s, GatewayAPIGW)
+			s.ResetRequests()
+			got, err := c.ListBizHosts(t.Context(), testBiz, tc.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			walks := 0
+			for _, r := range s.Requests() {
+				if pageOf(t, r).Start == 0 {
+					walks++
+				}
+			}
+			if walks != tc.calls {
+				t.Fatalf("%d calls, want %d", walks, tc.calls)
+			}
+			ids := make([]int64, len(got))
+			for i := range got {
+				ids[i] = got[i].ID
+			}
+			if w := emulatorHostIDs(want); !slices.Equal(ids, w) {
+				t.Fatalf("%d hosts %v…, want %d %v…", len(ids), ids[:min(8, len(ids))], len(w), w[:8])
+			}
+			withTopo, err := c.ListBizHostsTopology(t.Context(), testBiz, tc.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			requireTopology(t, d, withTopo, got)
+		})
+	}
+}
+
+func emulatorHostIDs(hosts []emulator.Host) []int64 {
+	out := make([]int64, len(hosts))
+	for i, h := range hosts {
+		out[i] = h.ID
+	}
+	return out
+}
