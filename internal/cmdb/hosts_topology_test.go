@@ -298,7 +298,7 @@ func TestListBizHostsSplitMerges(t *testing.T) {
 	d := emulator.SplitTopology(testBiz, n)
 	s := emulator.NewTestServer(t, emulator.Options{Data: d, StrictLimits: true})
 	a, b := int64(emulator.SplitSetA), int64(emulator.SplitSetB)
-	sets := padded([]int64{a, b}, a+1, a+199)                        // chunks [a, a+1 … a+199] and [b]
+	sets := padded([]int64{a, b}, a+1, a+199)                          // chunks [a, a+1 … a+199] and [b]
 	modules := padded([]int64{a + 1, a + 2, b + 1, b + 2}, a+3, a+500) // chunks [a+1 … a+500] and [b+1, b+2]
 	var hosts []int64
 	for i := 1; i <= 501; i++ {
