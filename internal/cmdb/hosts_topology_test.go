@@ -218,7 +218,7 @@ func TestListBizHostsTopologySplits(t *testing.T) {
 	}
 }
 
-// When a host moves out of the sets asked for between the two reads, both are read
+// When a host moves out of the sets asked for, or is deleted, between the two reads, both are read
 // again (not the first read shared), and the second, which agrees, is kept; when the
 // reads never agree, the error after 3 reads says what differed.
 func TestListBizHostsTopologyDisagree(t *testing.T) {
@@ -231,25 +231,36 @@ func TestListBizHostsTopologyDisagree(t *testing.T) {
 			other = m.ID
 		}
 	}
-	for _, always := range []bool{false, true} {
-		t.Run(fmt.Sprint("always=", always), func(t *testing.T) {
+	for _, tc := range []struct {
+		change string
+		always bool
+	}{{"move", false}, {"move", true}, {"delete", false}, {"delete", true}} {
+		t.Run(fmt.Sprint(tc.change, " always=", tc.always), func(t *testing.T) {
 			s := emulator.NewTestServer(t, emulator.Options{Data: d, StrictLimits: true})
-			moved := 0
+			changed := 0
 			s.OnPage(func(p emulator.PageRequest, m *emulator.Mutator) {
-				if p.API == emulator.APIListBizHostsTopo && (always || moved == 0) && moved < len(inSet) {
-					h := inSet[moved]
-					h.ModuleIDs = []int64{other}
-					m.InsertHost(h)
-					moved++
+				if p.API == emulator.APIListBizHostsTopo && (tc.always || changed == 0) && changed < len(inSet) {
+					h := inSet[changed]
+					if tc.change == "delete" {
+						m.DeleteHost(h.ID)
+					} else {
+						h.ModuleIDs = []int64{other}
+						m.InsertHost(h)
+					}
+					changed++
 				}
 			})
 			c, log := newTestClient(t, s, GatewayAPIGW)
 			got, err := c.ListBizHostsTopology(t.Context(), testBiz, HostFilter{SetIDs: []int64{sets[1].ID}})
-			if always {
+			if tc.always {
+				said := fmt.Sprintf("host %d is no longer in the sets and modules asked for", inSet[0].ID)
+				if tc.change == "delete" {
+					said = fmt.Sprintf("list_biz_hosts gave %d hosts, list_biz_hosts_topo %d for them (missing: [%d])",
+						len(inSet), len(inSet)-1, inSet[0].ID)
+				}
 				var de *DisagreeError
-				if !errors.As(err, &de) || len(de.Differences) != TopologyReads ||
-					!strings.Contains(err.Error(), fmt.Sprintf("host %d is no longer in the sets and modules asked for", inSet[0].ID)) {
-					t.Fatalf("error %v, want a DisagreeError of 3 reads naming host %d", err, inSet[0].ID)
+				if !errors.As(err, &de) || len(de.Differences) != TopologyReads || !strings.Contains(err.Error(), said) {
+					t.Fatalf("error %v, want a DisagreeError of 3 reads saying %q", err, said)
 				}
 				return
 			}
