@@ -257,3 +257,38 @@ func TestAccHostsTopologyValidation(t *testing.T) {
 		t.Fatalf("%d requests reached the CMDB, want none", n)
 	}
 }
+
+// TestAccHostsTopologyDisagree: when hosts keep moving out of the sets asked for between
+// the read of the hosts and that of their topology, the read fails after 3 reads with
+// one error that names list_biz_hosts_topo and says what differed.
+func TestAccHostsTopologyDisagree(t *testing.T) {
+	clearProviderEnv(t)
+	d, biz, tpl := topoData(t)
+	set := setsOfTemplate(d, biz.ID, tpl.ID)[0]
+	inSet := d.HostsOf(biz.ID, []int64{set.ID}, nil, nil)
+	idle := d.ModulesOf(biz.ID, d.SetsOf(biz.ID)[0].ID)[0].ID
+	srv := newEmulator(t, emulator.Options{Data: d})
+	moved := 0
+	srv.OnPage(func(p emulator.PageRequest, m *emulator.Mutator) {
+		if p.API == emulator.APIListBizHostsTopo && moved < len(inSet) {
+			h := inSet[moved]
+			h.ModuleIDs = []int64{idle}
+			m.InsertHost(h)
+			moved++
+		}
+	})
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerBlock("apigw", srv.APIGWURL()) + fmt.Sprintf(`
+data "bkcmdb_hosts" "x" {
+  bk_biz_id     = %d
+  bk_set_ids    = [%d]
+  with_topology = true
+}`, biz.ID, set.ID),
+			ExpectError: regexp.MustCompile(strings.ReplaceAll(fmt.Sprintf(`(?s)list_biz_hosts_topo failed: the hosts and their `+
+				`topology kept changing; no consistent read after 3 reads.*read 1: host %d is no longer in the sets and `+
+				`modules asked for.*read 3`, inSet[0].ID), " ", `\s+`)),
+		}},
+	})
+}
