@@ -40,6 +40,7 @@ const (
 	APISearchSet                        = "search_set"
 	APISearchModule                     = "search_module"
 	APIListBizHosts                     = "list_biz_hosts"
+	APIListBizHostsTopo                 = "list_biz_hosts_topo"
 )
 
 // The API table.
@@ -97,11 +98,21 @@ var (
 		MaxPageSize: 500,
 		IDField:     "bk_host_id",
 	}
+	// ListBizHostsTopo lists the hosts of a business with the sets and modules they are
+	// in; its body is hostsTopoBody. Without fields each host holds only bk_host_id.
+	ListBizHostsTopo = &API{
+		Name:        APIListBizHostsTopo,
+		ESBPath:     "/api/c/compapi/v2/cc/list_biz_hosts_topo/",
+		GatewayPath: "/api/v3/hosts/app/{bk_biz_id}/list_hosts_topo",
+		MaxPageSize: 500,
+		IDField:     "bk_host_id",
+	}
 )
 
 // APIs returns the API table.
 func APIs() []*API {
-	return []*API{ListServiceInstanceBySetTemplate, SearchBusiness, ListSetTemplate, SearchSet, SearchModule, ListBizHosts}
+	return []*API{ListServiceInstanceBySetTemplate, SearchBusiness, ListSetTemplate, SearchSet, SearchModule, ListBizHosts,
+		ListBizHostsTopo}
 }
 
 // Params are the path parameters of one call, for those of them the API's GatewayPath names.

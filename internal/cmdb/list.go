@@ -52,6 +52,20 @@ func List[T any](ctx context.Context, c *Client, api *API, params Params, body a
 	return share(ctx, c, r, w.consistent)
 }
 
+// listFresh is List without sharing: a new consistent walk whatever was read before,
+// for a check that must read again. Its result is not kept for later calls.
+func listFresh[T any](ctx context.Context, c *Client, api *API, params Params, body any, id func(*T) int64) (*ListResult[T], error) {
+	r, err := c.newRequest(api, params, body)
+	if err != nil {
+		return nil, &APIError{API: api.Name, Gateway: c.cfg.Gateway, Message: err.Error()}
+	}
+	w := &walker[T]{c: c, r: r, id: id, pageSize: api.pageSize(c.cfg.PageSize)}
+	return w.consistent(ctx)
+}
+
+// lister is List or listFresh.
+type lister[T any] func(ctx context.Context, c *Client, api *API, params Params, body any, id func(*T) int64) (*ListResult[T], error)
+
 // consistent walks until one walk settles, up to MaxWalks times.
 func (w *walker[T]) consistent(ctx context.Context) (*ListResult[T], error) {
 	api := w.r.api
