@@ -142,7 +142,7 @@ func stateFixtures() map[string]stateFixture {
 			},
 		},
 		"instances": {
-			config: map[string]tftypes.Value{"bk_obj_id": str("mysql"), "conditions": str(`{"condition":"AND","rules":[]}`)},
+			config:   map[string]tftypes.Value{"bk_obj_id": str("mysql"), "conditions": str(`{"condition":"AND","rules":[]}`)},
 			computed: []stateAttr{intAttr("total", int64(len(objInstances))), instanceRecord.list("instances", objInstances)},
 			reference: func(typ tftypes.Object) map[string]tftypes.Value {
 				list, _ := typ.AttributeTypes["instances"].(tftypes.List)
