@@ -39,7 +39,7 @@ var cloudAreasSpec = newSpec(dataSourceSpec{
 	read: readCloudAreas,
 })
 
-func readCloudAreas(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostic) {
+func readCloudAreas(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostics) {
 	name := args.string("name")
 	condition := map[string]any{}
 	if args.has("name") {
@@ -47,7 +47,7 @@ func readCloudAreas(ctx context.Context, data *providerData, args *arguments) ([
 	}
 	list, err := data.client.SearchCloudAreas(ctx, condition)
 	if err != nil {
-		return nil, errorDiagnostic(err)
+		return nil, diag.Diagnostics{errorDiagnostic(err)}
 	}
 	// search_cloud_area matches exactly; the provider checks it again rather than trust it.
 	areas := filter(list.Items, func(a *cmdb.CloudArea) bool { return !args.has("name") || a.Name == name })

@@ -60,7 +60,7 @@ var dynamicGroupSpec = newSpec(dataSourceSpec{
 	read: readDynamicGroup,
 })
 
-func readDynamicGroup(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostic) {
+func readDynamicGroup(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostics) {
 	bizID, name, id := args.int64("bk_biz_id"), args.string("name"), args.string("id")
 	byName := args.has("name")
 	condition := map[string]any{}
@@ -71,7 +71,7 @@ func readDynamicGroup(ctx context.Context, data *providerData, args *arguments) 
 	}
 	list, err := data.client.SearchDynamicGroups(ctx, bizID, condition)
 	if err != nil {
-		return nil, errorDiagnostic(err)
+		return nil, diag.Diagnostics{errorDiagnostic(err)}
 	}
 	group, d := one(lookup{
 		api: cmdb.APISearchDynamicGroup, kind: "dynamic group", kinds: "dynamic groups", wanted: wanted,
@@ -85,25 +85,25 @@ func readDynamicGroup(ctx context.Context, data *providerData, args *arguments) 
 		return g.ID == id
 	}, func(g *cmdb.DynamicGroup) string { return g.ID })
 	if d != nil {
-		return nil, d
+		return nil, diag.Diagnostics{d}
 	}
 	attrs := dynamicGroupRecord.attrs(group)
 	switch group.ObjID {
 	case cmdb.GroupOfHosts:
 		hosts, err := data.client.ExecuteHostGroup(ctx, bizID, group.ID)
 		if err != nil {
-			return nil, errorDiagnostic(err)
+			return nil, diag.Diagnostics{errorDiagnostic(err)}
 		}
 		return append(attrs, hostRecord.list("hosts", hosts.Items), setRecord.list("sets", nil)), nil
 	case cmdb.GroupOfSets:
 		sets, err := data.client.ExecuteSetGroup(ctx, bizID, group.ID)
 		if err != nil {
-			return nil, errorDiagnostic(err)
+			return nil, diag.Diagnostics{errorDiagnostic(err)}
 		}
 		return append(attrs, hostRecord.list("hosts", nil), setRecord.list("sets", sets.Items)), nil
 	}
-	return nil, diag.NewErrorDiagnostic(
+	return nil, diag.Diagnostics{diag.NewErrorDiagnostic(
 		fmt.Sprintf("%s: dynamic group %q is of %q, neither hosts nor sets", cmdb.APISearchDynamicGroup, group.ID, group.ObjID),
 		"The provider reads dynamic groups of hosts (bk_obj_id \"host\") and of sets (\"set\"). If this CMDB version has other "+
-			"kinds, please report it.")
+			"kinds, please report it.")}
 }

@@ -107,14 +107,14 @@ var instancesSpec = newSpec(dataSourceSpec{
 	read: readInstances,
 })
 
-func readInstances(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostic) {
+func readInstances(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostics) {
 	q := cmdb.InstanceQuery{ObjID: args.string("bk_obj_id"), Fields: args.strings("fields")}
 	if args.has("conditions") {
 		q.Conditions = json.RawMessage(args.string("conditions"))
 	}
 	list, err := data.client.SearchObjectInstances(ctx, q)
 	if err != nil {
-		return nil, errorDiagnostic(err)
+		return nil, diag.Diagnostics{errorDiagnostic(err)}
 	}
 	return []stateAttr{intAttr("total", list.Count), instanceRecord.list("instances", list.Items)}, nil
 }
