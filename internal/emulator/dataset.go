@@ -51,6 +51,8 @@ type Dataset struct {
 	Modules          []Module      `json:"modules"`
 	Hosts            []Host        `json:"hosts"`
 	ServiceInstances []Instance    `json:"service_instances"`
+	// Models are the custom models with their instances (objects.go).
+	Models []Model `json:"models,omitempty"`
 }
 
 // Business is a CMDB business (bk_biz). Default 1 marks the resource pool

@@ -106,6 +106,7 @@ func GenerateDataset(opts GenerateOptions) *Dataset {
 		hosts := g.hostsOf[m.ID]
 		d.ServiceInstances = append(d.ServiceInstances, generateInstance(rng, instanceID, m, hosts[rng.IntN(len(hosts))]))
 	}
+	d.Models = generateModels()
 	return d
 }
 

@@ -6,12 +6,14 @@ import (
 
 // CMDB API names, as in RecordedRequest.API, PageRequest.API and Fault.API.
 const (
-	APIListServiceInstances = "list_service_instance_by_set_template"
-	APISearchBusiness       = "search_business"
-	APIListSetTemplate      = "list_set_template"
-	APISearchSet            = "search_set"
-	APISearchModule         = "search_module"
-	APIListBizHosts         = "list_biz_hosts"
+	APIListServiceInstances  = "list_service_instance_by_set_template"
+	APISearchBusiness        = "search_business"
+	APIListSetTemplate       = "list_set_template"
+	APISearchSet             = "search_set"
+	APISearchModule          = "search_module"
+	APIListBizHosts          = "list_biz_hosts"
+	APISearchObjectInstances = "search_object_instances"
+	APICountObjectInstances  = "count_object_instances"
 )
 
 // ESBPrefix is the ESB component path prefix; an API's ESB path is
@@ -51,6 +53,8 @@ var apis = []*apiSpec{
 	{APISearchSet, segments("/api/v3/set/search/{bk_supplier_account}/{bk_biz_id}"), DocumentedPageLimit, (*Server).serveSearchSet},
 	{APISearchModule, segments("/api/v3/module/search/{bk_supplier_account}/{bk_biz_id}/{bk_set_id}"), DocumentedPageLimit, (*Server).serveSearchModule},
 	{APIListBizHosts, segments("/api/v3/hosts/app/{bk_biz_id}/list_hosts"), DocumentedPageLimit, (*Server).serveListBizHosts},
+	{APISearchObjectInstances, segments("/api/v3/search/instances/object/{bk_obj_id}"), maxObjectPageLimit, (*Server).serveSearchObjectInstances},
+	{APICountObjectInstances, segments("/api/v3/count/instances/object/{bk_obj_id}"), maxObjectPageLimit, (*Server).serveCountObjectInstances},
 }
 
 // esbParamDefaults are the ESB body defaults of path parameters; a parameter

@@ -91,7 +91,7 @@ func (d *Dataset) Validate() error {
 			return err
 		}
 	}
-	return nil
+	return d.validateObjects(bizs)
 }
 
 // checkModule checks one module against the modules before it, the

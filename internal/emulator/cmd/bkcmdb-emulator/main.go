@@ -233,6 +233,12 @@ func printBanner(w io.Writer, srv *emulator.Server, d *emulator.Dataset, c confi
 		fmt.Fprintf(w, "  bk_biz_id %d (%s) set_template_id %d (%s): %d instances\n",
 			t.BizID, bizNames[t.BizID], t.ID, t.Name, len(srv.Instances(t.BizID, t.ID)))
 	}
+	if len(d.Models) > 0 {
+		fmt.Fprintln(w, "custom models (search_object_instances):")
+		for _, m := range d.Models {
+			fmt.Fprintf(w, "  bk_obj_id %s (%s): %d instances\n", m.ObjID, m.Name, len(m.Instances))
+		}
+	}
 	fmt.Fprintf(w, "listening on %s\n", srv.URL())
 }
 
