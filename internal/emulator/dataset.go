@@ -53,6 +53,8 @@ type Dataset struct {
 	ServiceInstances []Instance    `json:"service_instances"`
 	// Models are the custom models with their instances (objects.go).
 	Models []Model `json:"models,omitempty"`
+	// CloudAreas are the cloud areas (cloud_areas.go), 0 "Default Area" among them.
+	CloudAreas []CloudArea `json:"cloud_areas,omitempty"`
 }
 
 // Business is a CMDB business (bk_biz). Default 1 marks the resource pool

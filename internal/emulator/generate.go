@@ -107,6 +107,7 @@ func GenerateDataset(opts GenerateOptions) *Dataset {
 		d.ServiceInstances = append(d.ServiceInstances, generateInstance(rng, instanceID, m, hosts[rng.IntN(len(hosts))]))
 	}
 	d.Models = generateModels()
+	d.CloudAreas = generateCloudAreas()
 	return d
 }
 

@@ -93,3 +93,22 @@ func generateModels() []Model {
 func modelTime(i, days int) string {
 	return timeBase.Add(time.Duration(i)*time.Hour + time.Duration(days)*24*time.Hour + 123*time.Millisecond).In(utc8).Format(time.RFC3339Nano)
 }
+
+// generateCloudAreas builds the cloud areas: 0 "Default Area" (created
+// first), 2 tencent-gz and 3 aws-us-east (created together), 4 Tencent-GZ (a
+// case variant of 2, abnormal) and 5 tencent-gz-backup (a substring decoy,
+// created together with 4 and last). Area 2 holds one in ten generated hosts.
+func generateCloudAreas() []CloudArea {
+	t0, t1, t2 := modelTime(0, 0), modelTime(0, 30), modelTime(0, 60)
+	return []CloudArea{
+		{ID: 0, Name: "Default Area", Status: "1", Creator: "cc_system", LastEditor: "cc_system", CreateTime: t0, LastTime: t0},
+		{ID: 2, Name: "tencent-gz", Status: "1", Vendor: "2", VpcID: "vpc-gz01", VpcName: "gz-main", Region: "ap-guangzhou",
+			AccountID: "100001", Creator: "admin", LastEditor: "alice", CreateTime: t1, LastTime: t2},
+		{ID: 3, Name: "aws-us-east", Status: "1", Vendor: "1", VpcID: "vpc-0a1b2c", VpcName: "us-main", Region: "us-east-1",
+			AccountID: "200002", Creator: "admin", LastEditor: "admin", CreateTime: t1, LastTime: t1},
+		{ID: 4, Name: "Tencent-GZ", Status: "2", Vendor: "2", VpcID: "vpc-gz02", Region: "ap-guangzhou",
+			Creator: "bob", LastEditor: "bob", CreateTime: t2, LastTime: t2},
+		{ID: 5, Name: "tencent-gz-backup", Status: "1", Vendor: "2", Region: "ap-guangzhou", Creator: "bob",
+			LastEditor: "bob", CreateTime: t2, LastTime: t2},
+	}
+}

@@ -98,6 +98,8 @@ type objectStore struct {
 	order    []string         // the models in dataset order, new ones last
 	instOf   map[int64]string // bk_inst_id → its model
 	maxInst  int64
+	areas    []*record // cloud areas ascending by bk_cloud_id
+	maxArea  int64
 }
 
 func newObjectStore(d *Dataset, supplier string, multiTenant bool) *objectStore {
@@ -107,6 +109,9 @@ func newObjectStore(d *Dataset, supplier string, multiTenant bool) *objectStore 
 	}
 	for _, m := range d.Models {
 		o.setModel(m)
+	}
+	for _, a := range d.CloudAreas {
+		o.putArea(a)
 	}
 	return o
 }
@@ -186,6 +191,9 @@ func (o *objectStore) snapshotInto(d *Dataset) {
 	defer o.mu.RUnlock()
 	for _, id := range o.order {
 		d.Models = append(d.Models, o.modelOf(o.models[id]))
+	}
+	for _, r := range o.areas {
+		d.CloudAreas = append(d.CloudAreas, srcOf[CloudArea](r))
 	}
 }
 

@@ -14,6 +14,7 @@ const (
 	APIListBizHosts          = "list_biz_hosts"
 	APISearchObjectInstances = "search_object_instances"
 	APICountObjectInstances  = "count_object_instances"
+	APISearchCloudArea       = "search_cloud_area"
 )
 
 // ESBPrefix is the ESB component path prefix; an API's ESB path is
@@ -55,6 +56,7 @@ var apis = []*apiSpec{
 	{APIListBizHosts, segments("/api/v3/hosts/app/{bk_biz_id}/list_hosts"), DocumentedPageLimit, (*Server).serveListBizHosts},
 	{APISearchObjectInstances, segments("/api/v3/search/instances/object/{bk_obj_id}"), maxObjectPageLimit, (*Server).serveSearchObjectInstances},
 	{APICountObjectInstances, segments("/api/v3/count/instances/object/{bk_obj_id}"), maxObjectPageLimit, (*Server).serveCountObjectInstances},
+	{APISearchCloudArea, segments("/api/v3/findmany/cloudarea"), DocumentedCloudPageLimit, (*Server).serveSearchCloudArea},
 }
 
 // esbParamDefaults are the ESB body defaults of path parameters; a parameter

@@ -4,7 +4,8 @@ import "fmt"
 
 // validateObjects checks the custom models (a bk_obj_id that is not a
 // built-in model and is unique, bk_inst_id positive and unique over every
-// model, a bk_inst_name).
+// model, a bk_inst_name) and the cloud areas (ids 0 or more and unique, a
+// name, RFC 3339 times).
 func (d *Dataset) validateObjects(bizs map[int64]bool) error {
 	models := map[string]bool{}
 	ids := map[int64]bool{}
@@ -24,6 +25,16 @@ func (d *Dataset) validateObjects(bizs map[int64]bool) error {
 				return fmt.Errorf("model %s: instance %d: bk_inst_name is empty", m.ObjID, in.ID)
 			}
 			ids[in.ID] = true
+		}
+	}
+	areas := map[int64]bool{}
+	for _, a := range d.CloudAreas {
+		if a.ID < 0 || areas[a.ID] || a.Name == "" {
+			return fmt.Errorf("cloud area %d: bk_cloud_id must be 0 or more and unique, bk_cloud_name set", a.ID)
+		}
+		areas[a.ID] = true
+		if err := optionalTimes(a.CreateTime, a.LastTime); err != nil {
+			return fmt.Errorf("cloud area %d: %w", a.ID, err)
 		}
 	}
 	_ = bizs
