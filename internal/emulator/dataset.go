@@ -55,6 +55,8 @@ type Dataset struct {
 	Models []Model `json:"models,omitempty"`
 	// CloudAreas are the cloud areas (cloud_areas.go), 0 "Default Area" among them.
 	CloudAreas []CloudArea `json:"cloud_areas,omitempty"`
+	// DynamicGroups are the saved host and set queries (dynamic_groups.go).
+	DynamicGroups []DynamicGroup `json:"dynamic_groups,omitempty"`
 }
 
 // Business is a CMDB business (bk_biz). Default 1 marks the resource pool

@@ -108,6 +108,7 @@ func GenerateDataset(opts GenerateOptions) *Dataset {
 	}
 	d.Models = generateModels()
 	d.CloudAreas = generateCloudAreas()
+	d.DynamicGroups = generateGroups()
 	return d
 }
 

@@ -100,6 +100,7 @@ type objectStore struct {
 	maxInst  int64
 	areas    []*record // cloud areas ascending by bk_cloud_id
 	maxArea  int64
+	groups   groupStore
 }
 
 func newObjectStore(d *Dataset, supplier string, multiTenant bool) *objectStore {
@@ -112,6 +113,9 @@ func newObjectStore(d *Dataset, supplier string, multiTenant bool) *objectStore 
 	}
 	for _, a := range d.CloudAreas {
 		o.putArea(a)
+	}
+	for _, g := range d.DynamicGroups {
+		o.putGroup(g)
 	}
 	return o
 }
@@ -194,6 +198,9 @@ func (o *objectStore) snapshotInto(d *Dataset) {
 	}
 	for _, r := range o.areas {
 		d.CloudAreas = append(d.CloudAreas, srcOf[CloudArea](r))
+	}
+	for _, r := range o.groups.groups {
+		d.DynamicGroups = append(d.DynamicGroups, srcOf[DynamicGroup](r))
 	}
 }
 

@@ -66,7 +66,7 @@ func orderRecords(k *kind, recs []*record, sort string, byID bool) []*record {
 	if len(keys) == 0 && byID {
 		return recs
 	}
-	if len(keys) == 1 && keys[0].idx == k.index[k.idKey] {
+	if idIdx, ok := k.index[k.idKey]; ok && len(keys) == 1 && keys[0].idx == idIdx {
 		if !keys[0].desc {
 			return recs
 		}

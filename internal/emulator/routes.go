@@ -15,6 +15,8 @@ const (
 	APISearchObjectInstances = "search_object_instances"
 	APICountObjectInstances  = "count_object_instances"
 	APISearchCloudArea       = "search_cloud_area"
+	APISearchDynamicGroup    = "search_dynamic_group"
+	APIExecuteDynamicGroup   = "execute_dynamic_group"
 )
 
 // ESBPrefix is the ESB component path prefix; an API's ESB path is
@@ -57,6 +59,8 @@ var apis = []*apiSpec{
 	{APISearchObjectInstances, segments("/api/v3/search/instances/object/{bk_obj_id}"), maxObjectPageLimit, (*Server).serveSearchObjectInstances},
 	{APICountObjectInstances, segments("/api/v3/count/instances/object/{bk_obj_id}"), maxObjectPageLimit, (*Server).serveCountObjectInstances},
 	{APISearchCloudArea, segments("/api/v3/findmany/cloudarea"), DocumentedCloudPageLimit, (*Server).serveSearchCloudArea},
+	{APISearchDynamicGroup, segments("/api/v3/dynamicgroup/search/{bk_biz_id}"), DocumentedGroupPageLimit, (*Server).serveSearchDynamicGroup},
+	{APIExecuteDynamicGroup, segments("/api/v3/dynamicgroup/data/{bk_biz_id}/{id}"), DocumentedGroupPageLimit, (*Server).serveExecuteDynamicGroup},
 }
 
 // esbParamDefaults are the ESB body defaults of path parameters; a parameter
