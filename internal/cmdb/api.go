@@ -54,6 +54,7 @@ const (
 	APISearchCloudArea                  = "search_cloud_area"
 	APISearchDynamicGroup               = "search_dynamic_group"
 	APIExecuteDynamicGroup              = "execute_dynamic_group"
+	APIListBizHostsTopo                 = "list_biz_hosts_topo"
 )
 
 // The API table.
@@ -163,12 +164,21 @@ var (
 		MaxPageSize: 200,
 		IDField:     "bk_set_id",
 	}
+	// ListBizHostsTopo lists the hosts of a business with the sets and modules they are
+	// in; its body is hostsTopoBody. Without fields each host holds only bk_host_id.
+	ListBizHostsTopo = &API{
+		Name:        APIListBizHostsTopo,
+		ESBPath:     "/api/c/compapi/v2/cc/list_biz_hosts_topo/",
+		GatewayPath: "/api/v3/hosts/app/{bk_biz_id}/list_hosts_topo",
+		MaxPageSize: 500,
+		IDField:     "bk_host_id",
+	}
 )
 
 // APIs returns the API table.
 func APIs() []*API {
 	return []*API{
-		ListServiceInstanceBySetTemplate, SearchBusiness, ListSetTemplate, SearchSet, SearchModule, ListBizHosts,
+		ListServiceInstanceBySetTemplate, SearchBusiness, ListSetTemplate, SearchSet, SearchModule, ListBizHosts, ListBizHostsTopo,
 		SearchObjectInstances, CountObjectInstances, SearchCloudArea, SearchDynamicGroup, ExecuteDynamicGroupHosts, ExecuteDynamicGroupSets,
 	}
 }

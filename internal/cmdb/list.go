@@ -50,6 +50,25 @@ type ListResult[T any] struct {
 //
 // A failure is an *APIError, or an *InconsistentError when no walk settled.
 func List[T any, K cmp.Ordered](ctx context.Context, c *Client, api *API, params Params, body any, id func(*T) K) (*ListResult[T], error) {
+	w, err := newWalker(c, api, params, body, id)
+	if err != nil {
+		return nil, err
+	}
+	return share(ctx, c, w.r, w.consistent)
+}
+
+// listFresh is List without sharing: a new consistent walk whatever was read before,
+// for a check that must read again. Its result is not kept for later calls.
+func listFresh[T any](ctx context.Context, c *Client, api *API, params Params, body any, id func(*T) int64) (*ListResult[T], error) {
+	w, err := newWalker(c, api, params, body, id)
+	if err != nil {
+		return nil, err
+	}
+	return w.consistent(ctx)
+}
+
+// newWalker prepares the requests of one List call: the API's, and its Counter's.
+func newWalker[T any, K cmp.Ordered](c *Client, api *API, params Params, body any, id func(*T) K) (*walker[T, K], error) {
 	r, err := c.newRequest(api, params, body)
 	if err != nil {
 		return nil, &APIError{API: api.Name, Gateway: c.cfg.Gateway, Message: err.Error()}
@@ -60,8 +79,11 @@ func List[T any, K cmp.Ordered](ctx context.Context, c *Client, api *API, params
 			return nil, &APIError{API: api.Counter.Name, Gateway: c.cfg.Gateway, Message: err.Error()}
 		}
 	}
-	return share(ctx, c, r, w.consistent)
+	return w, nil
 }
+
+// lister is List or listFresh.
+type lister[T any] func(ctx context.Context, c *Client, api *API, params Params, body any, id func(*T) int64) (*ListResult[T], error)
 
 // consistent walks until one walk settles, up to MaxWalks times.
 func (w *walker[T, K]) consistent(ctx context.Context) (*ListResult[T], error) {

@@ -66,6 +66,9 @@ var defaultMessages = map[int64]message{
 	CodeCMDBNotFound:      {"No relevant data found", "未找到相关数据"},
 	// The tenant filter writes this literal, untranslated.
 	CodeTenantInvalid: {"invalid tenant", "invalid tenant"},
+	// list_biz_hosts_topo's page checks.
+	CodeCMDBParamUnassigned: {"'%s' unassigned", "'%s' 未赋值"},
+	CodeCMDBExceedLimit:     {"%s exceed the limit %d", "%s 超过最大限制 %d"},
 }
 
 // Other user-facing texts.

@@ -61,6 +61,7 @@ var apis = []*apiSpec{
 	{APISearchCloudArea, segments("/api/v3/findmany/cloudarea"), DocumentedCloudPageLimit, (*Server).serveSearchCloudArea},
 	{APISearchDynamicGroup, segments("/api/v3/dynamicgroup/search/{bk_biz_id}"), DocumentedGroupPageLimit, (*Server).serveSearchDynamicGroup},
 	{APIExecuteDynamicGroup, segments("/api/v3/dynamicgroup/data/{bk_biz_id}/{id}"), DocumentedGroupPageLimit, (*Server).serveExecuteDynamicGroup},
+	{APIListBizHostsTopo, segments("/api/v3/hosts/app/{bk_biz_id}/list_hosts_topo"), maxTopoPageLimit, (*Server).serveListBizHostsTopo},
 }
 
 // esbParamDefaults are the ESB body defaults of path parameters; a parameter

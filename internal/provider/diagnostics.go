@@ -28,6 +28,12 @@ func errorDiagnostic(err error) diag.Diagnostic {
 			inconsistent.Detail()+"\n\nRecords were being added or removed while the provider paged through "+
 				"them. Run the plan again once the change is over; a larger page_size means fewer pages and a shorter window.")
 	}
+	var disagree *cmdb.DisagreeError
+	if errors.As(err, &disagree) {
+		return diag.NewErrorDiagnostic(cmdb.APIListBizHostsTopo+" failed: "+disagree.Summary(),
+			disagree.Detail()+"\n\nHosts were being moved between sets and modules while the provider read them. Run "+
+				"the plan again once the change is over.")
+	}
 	return diag.NewErrorDiagnostic("CMDB request failed", err.Error())
 }
 
