@@ -48,7 +48,7 @@ var dynamicGroupSpec = newSpec(dataSourceSpec{
 					Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 				},
 				"hosts": hostRecord.listAttribute("The hosts the group selects now, ascending by `bk_host_id`, each of the same " +
-					"type as a `bkcmdb_hosts` element; an empty list (never null) unless the group is of hosts."),
+					"type as a `bkcmdb_hosts` element (`topology` always `[]`); an empty list (never null) unless the group is of hosts."),
 				"sets": setRecord.listAttribute("The sets the group selects now, ascending by `bk_set_id`, each with the " +
 					"attributes of a `bkcmdb_sets` element; an empty list (never null) unless the group is of sets."),
 			}),
