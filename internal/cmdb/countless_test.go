@@ -59,7 +59,7 @@ func (f *countlessCMDB) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	insts := slices.Clone(f.insts)
 	if fr.page.Sort == "bk_inst_id" {
-		slices.SortFunc(insts, func(a, b map[string]any) int { return cmp.Compare(a["bk_inst_id"].(int), b["bk_inst_id"].(int)) })
+		slices.SortFunc(insts, func(a, b map[string]any) int { return cmp.Compare(instID(a), instID(b)) })
 	} else {
 		slices.Reverse(insts)
 	}
@@ -69,6 +69,11 @@ func (f *countlessCMDB) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	b, _ := json.Marshal(map[string]any{"result": true, "code": 0, "message": "success", "data": map[string]any{"info": info}})
 	_, _ = w.Write(b)
+}
+
+func instID(in map[string]any) int {
+	id, _ := in["bk_inst_id"].(int)
+	return id
 }
 
 func (f *countlessCMDB) requests() []fakeRequest {
@@ -155,7 +160,7 @@ func TestListCountless(t *testing.T) {
 // inconsistent error with the counts seen.
 func TestListCountlessMoves(t *testing.T) {
 	add := func(f *countlessCMDB) {
-		id := f.insts[len(f.insts)-1]["bk_inst_id"].(int) + 2
+		id := instID(f.insts[len(f.insts)-1]) + 2
 		f.insts = append(f.insts, map[string]any{"bk_inst_id": id, "bk_inst_name": "db-" + strconv.Itoa(len(f.insts)), "bk_obj_id": "mysql"})
 	}
 	for _, gw := range gateways {

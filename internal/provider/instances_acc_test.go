@@ -72,13 +72,13 @@ func TestAccInstances(t *testing.T) {
 		return attrString(in, "role") == "master" && (attrString(in, "port") == "3307" || in.ID > 2030)
 	})
 	masters := keepInstances(mysql, func(in emulator.ModelInstance) bool { return attrString(in, "role") == "master" })
-	serial := mysql[5].Attributes["serial"].(json.Number)
+	serial, _ := mysql[5].Attributes["serial"].(json.Number)
 	bySerial := keepInstances(mysql, func(in emulator.ModelInstance) bool { return attrString(in, "serial") == serial.String() })
 	hasNull := false
 	for _, in := range mysql {
 		hasNull = hasNull || in.Attributes["comment"] == nil
 	}
-	if len(mysql) < 15 || len(nested) < 2 || len(nested) >= len(masters) || len(bySerial) != 1 || !hasNull || len(domains) == 0 {
+	if len(mysql) < 15 || len(nested) < 2 || len(nested) >= len(masters) || serial == "" || len(bySerial) != 1 || !hasNull || len(domains) == 0 {
 		t.Fatalf("the dataset does not exercise the conditions: %d, %d, %d", len(mysql), len(nested), len(bySerial))
 	}
 	config := fmt.Sprintf(`
