@@ -177,6 +177,18 @@ func TestListCountlessMoves(t *testing.T) {
 			t.Fatalf("%s: moved once: %v, %+v", gw, err, res)
 		}
 
+		// After the last page, before the count after it: only that count shows it.
+		f = newCountlessCMDB(t, 10)
+		f.move = func(n int, f *countlessCMDB) {
+			if n == 6 { // count, pages 0, 3, 6, 9, count
+				add(f)
+			}
+		}
+		c = countlessClient(t, f, gw, 4, 1)
+		if res, err = c.SearchObjectInstances(context.Background(), InstanceQuery{ObjID: "mysql"}); err != nil || res.Count != 11 || len(res.Items) != 11 {
+			t.Fatalf("%s: moved before the count after the walk: %v, %+v", gw, err, res)
+		}
+
 		// A record replaced by another (the count stays, the ids do not): the overlap
 		// record or the distinct ids show it.
 		f = newCountlessCMDB(t, 10)
