@@ -16,19 +16,28 @@ type API struct {
 	// ESBPath is the path under the PaaS root.
 	ESBPath string
 	// GatewayPath is the path under the gateway stage URL. Its parameters, {bk_biz_id},
-	// {bk_set_id} and {bk_supplier_account}, are filled from Params and Config; ESB
-	// sends the same parameters in the body instead.
+	// {bk_set_id}, {bk_obj_id}, {id} and {bk_supplier_account}, are filled from Params
+	// and Config; ESB sends the same parameters (bar bk_supplier_account's place) in
+	// the body instead.
 	GatewayPath string
 	// MaxPageSize is the documented page maximum: no request asks for more.
 	MaxPageSize int
 	// IDField is the records' id field, sent as page.sort.
 	IDField string
+	// Counter, when set, counts this API's records: its answers carry no count (data is
+	// {info}, info null when nothing matches), so List reads Counter with the same body
+	// minus page and fields before and after the walk, and pages until a short page.
+	Counter *API
+	// CountOnly marks a counting API: no page is sent and data is {count}.
+	CountOnly bool
 }
 
 // Path parameters an API's GatewayPath may name.
 const (
 	ParamBizID           = "bk_biz_id"
 	ParamSetID           = "bk_set_id"
+	ParamObjID           = "bk_obj_id"
+	ParamID              = "id"
 	ParamSupplierAccount = "bk_supplier_account"
 )
 
@@ -40,6 +49,11 @@ const (
 	APISearchSet                        = "search_set"
 	APISearchModule                     = "search_module"
 	APIListBizHosts                     = "list_biz_hosts"
+	APISearchObjectInstances            = "search_object_instances"
+	APICountObjectInstances             = "count_object_instances"
+	APISearchCloudArea                  = "search_cloud_area"
+	APISearchDynamicGroup               = "search_dynamic_group"
+	APIExecuteDynamicGroup              = "execute_dynamic_group"
 	APIListBizHostsTopo                 = "list_biz_hosts_topo"
 )
 
@@ -98,6 +112,58 @@ var (
 		MaxPageSize: 500,
 		IDField:     "bk_host_id",
 	}
+	// CountObjectInstances counts the instances of a custom model; its body is
+	// search_object_instances' without page and fields.
+	CountObjectInstances = &API{
+		Name:        APICountObjectInstances,
+		ESBPath:     "/api/c/compapi/v2/cc/count_object_instances/",
+		GatewayPath: "/api/v3/count/instances/object/{bk_obj_id}",
+		CountOnly:   true,
+	}
+	// SearchObjectInstances lists the instances of a custom model; its body is
+	// {conditions, fields}. It has no default order and answers no count.
+	SearchObjectInstances = &API{
+		Name:        APISearchObjectInstances,
+		ESBPath:     "/api/c/compapi/v2/cc/search_object_instances/",
+		GatewayPath: "/api/v3/search/instances/object/{bk_obj_id}",
+		MaxPageSize: 500,
+		IDField:     "bk_inst_id",
+		Counter:     CountObjectInstances,
+	}
+	// SearchCloudArea lists the cloud areas; its body is {condition, fields}, exact
+	// matches. Its default order is -create_time; its documentation asks for pages of 200.
+	SearchCloudArea = &API{
+		Name:        APISearchCloudArea,
+		ESBPath:     "/api/c/compapi/v2/cc/search_cloud_area/",
+		GatewayPath: "/api/v3/findmany/cloudarea",
+		MaxPageSize: 200,
+		IDField:     "bk_cloud_id",
+	}
+	// SearchDynamicGroup lists the dynamic groups of a business; its body is {condition,
+	// fields}, a name matching as a case-insensitive substring. Ids are strings.
+	SearchDynamicGroup = &API{
+		Name:        APISearchDynamicGroup,
+		ESBPath:     "/api/c/compapi/v2/cc/search_dynamic_group/",
+		GatewayPath: "/api/v3/dynamicgroup/search/{bk_biz_id}",
+		MaxPageSize: 200,
+		IDField:     "id",
+	}
+	// ExecuteDynamicGroupHosts and ExecuteDynamicGroupSets run one dynamic group (path
+	// parameter id) of hosts or of sets; the body is {fields}, which the API requires.
+	ExecuteDynamicGroupHosts = &API{
+		Name:        APIExecuteDynamicGroup,
+		ESBPath:     "/api/c/compapi/v2/cc/execute_dynamic_group/",
+		GatewayPath: "/api/v3/dynamicgroup/data/{bk_biz_id}/{id}",
+		MaxPageSize: 200,
+		IDField:     "bk_host_id",
+	}
+	ExecuteDynamicGroupSets = &API{
+		Name:        APIExecuteDynamicGroup,
+		ESBPath:     ExecuteDynamicGroupHosts.ESBPath,
+		GatewayPath: ExecuteDynamicGroupHosts.GatewayPath,
+		MaxPageSize: 200,
+		IDField:     "bk_set_id",
+	}
 	// ListBizHostsTopo lists the hosts of a business with the sets and modules they are
 	// in; its body is hostsTopoBody. Without fields each host holds only bk_host_id.
 	ListBizHostsTopo = &API{
@@ -111,14 +177,18 @@ var (
 
 // APIs returns the API table.
 func APIs() []*API {
-	return []*API{ListServiceInstanceBySetTemplate, SearchBusiness, ListSetTemplate, SearchSet, SearchModule, ListBizHosts,
-		ListBizHostsTopo}
+	return []*API{
+		ListServiceInstanceBySetTemplate, SearchBusiness, ListSetTemplate, SearchSet, SearchModule, ListBizHosts, ListBizHostsTopo,
+		SearchObjectInstances, CountObjectInstances, SearchCloudArea, SearchDynamicGroup, ExecuteDynamicGroupHosts, ExecuteDynamicGroupSets,
+	}
 }
 
 // Params are the path parameters of one call, for those of them the API's GatewayPath names.
 type Params struct {
-	BizID int64 // bk_biz_id, 1 or more
-	SetID int64 // bk_set_id, 0 or more
+	BizID int64  // bk_biz_id, 1 or more
+	SetID int64  // bk_set_id, 0 or more
+	ObjID string // bk_obj_id, not empty
+	ID    string // id (of a dynamic group), not empty
 }
 
 // PathParams returns the names of the parameters in the API's GatewayPath, in order.
@@ -152,10 +222,13 @@ type request struct {
 	head []byte // the client's fields, without braces: ESB credentials and path parameters
 	tail []byte // the caller's fields, without braces
 	sort []byte // the JSON string of the API's id field, nil without one
+	// noPage: the body has no page (a counting API).
+	noPage bool
 }
 
 // reservedBodyKeys are the body fields the client sets itself.
-var reservedBodyKeys = []string{"page", "bk_app_code", "bk_app_secret", "bk_username", "bk_token", ParamBizID, ParamSetID, ParamSupplierAccount}
+var reservedBodyKeys = []string{"page", "bk_app_code", "bk_app_secret", "bk_username", "bk_token",
+	ParamBizID, ParamSetID, ParamObjID, ParamID, ParamSupplierAccount}
 
 // esbHead holds the fields of an ESB body that the client adds: the credentials that
 // are set and the API's path parameters, bk_supplier_account always.
@@ -163,6 +236,8 @@ type esbHead struct {
 	credentialFields
 	BizID           *int64 `json:"bk_biz_id,omitempty"`
 	SetID           *int64 `json:"bk_set_id,omitempty"`
+	ObjID           string `json:"bk_obj_id,omitempty"`
+	ID              string `json:"id,omitempty"`
 	SupplierAccount string `json:"bk_supplier_account"`
 }
 
@@ -170,12 +245,13 @@ type esbHead struct {
 // struct or map that encodes to a JSON object, or nil). The gateway gets the path
 // parameters in its path and the credentials in X-Bkapi-Authorization (set with the
 // client's headers); ESB gets both in the body.
-func (c *Client) newRequest(api *API, p Params, body any) (*request, error) {
-	tail, err := bodyFields(body)
+// Body fields named in drop are left out.
+func (c *Client) newRequest(api *API, p Params, body any, drop ...string) (*request, error) {
+	tail, err := bodyFields(body, drop...)
 	if err != nil {
 		return nil, err
 	}
-	r := &request{api: api, tail: tail}
+	r := &request{api: api, tail: tail, noPage: api.CountOnly}
 	if api.IDField != "" {
 		r.sort, _ = json.Marshal(api.IDField)
 	}
@@ -194,6 +270,16 @@ func (c *Client) newRequest(api *API, p Params, body any) (*request, error) {
 				return nil, fmt.Errorf("%s (%d) must be 0 or more", ParamSetID, p.SetID)
 			}
 			head.SetID, value = &p.SetID, strconv.FormatInt(p.SetID, 10)
+		case ParamObjID:
+			if p.ObjID == "" {
+				return nil, fmt.Errorf("%s must not be empty", ParamObjID)
+			}
+			head.ObjID, value = p.ObjID, url.PathEscape(p.ObjID)
+		case ParamID:
+			if p.ID == "" {
+				return nil, fmt.Errorf("%s must not be empty", ParamID)
+			}
+			head.ID, value = p.ID, url.PathEscape(p.ID)
 		case ParamSupplierAccount:
 			value = url.PathEscape(c.cfg.SupplierAccount)
 		default:
@@ -216,8 +302,9 @@ func (c *Client) newRequest(api *API, p Params, body any) (*request, error) {
 	return r, nil
 }
 
-// bodyFields encodes body and returns its fields without the braces.
-func bodyFields(body any) ([]byte, error) {
+// bodyFields encodes body and returns its fields without the braces, those named in
+// drop left out.
+func bodyFields(body any, drop ...string) ([]byte, error) {
 	if body == nil {
 		return nil, nil
 	}
@@ -236,6 +323,14 @@ func bodyFields(body any) ([]byte, error) {
 			}
 		}
 	}
+	if len(drop) > 0 {
+		for _, k := range drop {
+			delete(fields, k)
+		}
+		if b, err = json.Marshal(fields); err != nil {
+			return nil, err
+		}
+	}
 	return b[1 : len(b)-1], nil
 }
 
@@ -246,6 +341,14 @@ func (r *request) pageBody(start, limit int) []byte {
 	if len(r.head) > 0 {
 		b = append(b, r.head...)
 		b = append(b, ',')
+	}
+	if r.noPage {
+		if len(r.tail) > 0 {
+			b = append(b, r.tail...)
+		} else if len(r.head) > 0 {
+			b = b[:len(b)-1] // the comma after head
+		}
+		return append(b, '}')
 	}
 	b = append(b, `"page":{"start":`...)
 	b = strconv.AppendInt(b, int64(start), 10)

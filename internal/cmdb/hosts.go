@@ -43,7 +43,7 @@ type propertyRule struct {
 // without duplicates. Lists longer than the API takes are split to its limits: one
 // List per combination of chunks, each a consistent walk, the answers merged.
 func (c *Client) ListBizHosts(ctx context.Context, bizID int64, f HostFilter) ([]Host, error) {
-	return c.listBizHosts(ctx, bizID, f, List[Host])
+	return c.listBizHosts(ctx, bizID, f, List[Host, int64])
 }
 
 // listBizHosts is ListBizHosts, each walk read by list.

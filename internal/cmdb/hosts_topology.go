@@ -96,11 +96,11 @@ func (e *DisagreeError) Detail() string {
 // TopologyReads times, and a *DisagreeError says what differed.
 func (c *Client) ListBizHostsTopology(ctx context.Context, bizID int64, f HostFilter) ([]Host, error) {
 	if f.SetIDs == nil && f.ModuleIDs == nil {
-		return c.readTopology(ctx, bizID, f.HostIDs, List[hostTopo])
+		return c.readTopology(ctx, bizID, f.HostIDs, List[hostTopo, int64])
 	}
 	var diffs []string
 	for n := range TopologyReads {
-		listHosts, listTopo := List[Host], List[hostTopo]
+		listHosts, listTopo := List[Host, int64], List[hostTopo, int64]
 		if n > 0 { // a read again must not get the shared result of the first
 			listHosts, listTopo = listFresh[Host], listFresh[hostTopo]
 		}

@@ -282,7 +282,7 @@ func TestListBizHostsTopologyDisagree(t *testing.T) {
 // mustHosts is ListBizHosts, fresh when asked.
 func mustHosts(t testing.TB, c *Client, f HostFilter, fresh bool) []Host {
 	t.Helper()
-	list := List[Host]
+	list := List[Host, int64]
 	if fresh {
 		list = listFresh[Host]
 	}

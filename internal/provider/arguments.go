@@ -67,7 +67,7 @@ type lookup struct {
 
 // one returns the one candidate that matches, or the error of none or of several: its
 // summary says "not found" or lists the matching ids, and names the API and the value.
-func one[T any](l lookup, candidates []T, matches func(*T) bool, id func(*T) int64) (*T, diag.Diagnostic) {
+func one[T any, K int64 | string](l lookup, candidates []T, matches func(*T) bool, id func(*T) K) (*T, diag.Diagnostic) {
 	found := filter(candidates, matches)
 	switch len(found) {
 	case 1:

@@ -108,11 +108,16 @@ func candidateNames(list []cmdb.Business) string {
 	return strings.Join(names, ", ")
 }
 
-// joinIDs is the ids of records, comma-separated.
-func joinIDs[T any](records []T, id func(*T) int64) string {
+// joinIDs is the ids of records, comma-separated; string ids are quoted.
+func joinIDs[T any, K int64 | string](records []T, id func(*T) K) string {
 	ids := make([]string, len(records))
 	for i := range records {
-		ids[i] = strconv.FormatInt(id(&records[i]), 10)
+		switch v := any(id(&records[i])).(type) {
+		case int64:
+			ids[i] = strconv.FormatInt(v, 10)
+		case string:
+			ids[i] = strconv.Quote(v)
+		}
 	}
 	return strings.Join(ids, ", ")
 }

@@ -44,6 +44,16 @@ const wrongPathHint = "Nothing answers at this path: check base_url and gateway.
 
 // hintFor says what to do about the common failures.
 func hintFor(e *cmdb.APIError) string {
+	if e.API == cmdb.APISearchObjectInstances || e.API == cmdb.APICountObjectInstances {
+		switch e.Code {
+		case 1199000, 1199001, 1199006, 1199008:
+			return "CMDB refused the query of bkcmdb_instances. Check conditions: each rule needs a field of the model, a known " +
+				"operator and a value of the right type; in and not_in take at most 500 values; groups nest at most 3 levels. " +
+				"Check fields too."
+		case 1199084:
+			return "search_object_instances refuses built-in models: use bkcmdb_business, bkcmdb_sets, bkcmdb_modules, bkcmdb_hosts or bkcmdb_cloud_areas."
+		}
+	}
 	switch e.Code {
 	case 1306000, 1640001:
 		return "Check bk_app_code and bk_app_secret (BK_APP_CODE, BK_APP_SECRET), and give a user identity: " +

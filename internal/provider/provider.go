@@ -73,6 +73,9 @@ var dataSourceSpecs = []*dataSourceSpec{
 	modulesSpec,
 	serviceInstancesSpec,
 	hostsSpec,
+	instancesSpec,
+	cloudAreasSpec,
+	dynamicGroupSpec,
 }
 
 // DataSources lists the provider's data sources.

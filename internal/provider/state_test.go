@@ -95,6 +95,15 @@ func stateFixtures() map[string]stateFixture {
 			OSType: "", State: "运行中", Operators: cmdb.CommaList{"a", "b", "c"}})
 	}
 	instances := []cmdb.ServiceInstance{{ID: 1, Name: "10.0.0.1_nginx", BizID: 3, ModuleID: 4, HostID: 5, Labels: map[string]string{"env": "prod"}}}
+	objInstances := []cmdb.Instance{
+		// One key each: terraform-plugin-go writes map keys in Go's random order, so the bytes
+		// of a longer map cannot be compared.
+		{ID: 1<<53 + 1, Name: "m1", ObjID: "mysql", Attributes: map[string]string{"role": long}},
+		{ID: 1<<53 + 3, Name: "m2", ObjID: "mysql", Attributes: map[string]string{"tags": `["a","b"]`}},
+		{ID: math.MaxInt64, Name: "", ObjID: "mysql"},
+	}
+	areas := []cmdb.CloudArea{{ID: 0, Name: "Default Area", Status: "1"}, {ID: 90000001, Name: "云", Vendor: "2", Region: "ap-guangzhou"}}
+	group := cmdb.DynamicGroup{ID: "bq5kq9a8o", Name: "canary", BizID: 2, ObjID: cmdb.GroupOfHosts}
 	many := make([]cmdb.Host, 70_000) // an array32 length
 	for i := range many {
 		many[i] = cmdb.Host{ID: int64(i + 1), InnerIP: cmdb.CommaList{"10.1.0.1"}}
@@ -143,6 +152,30 @@ func stateFixtures() map[string]stateFixture {
 			reference: func(typ tftypes.Object) map[string]tftypes.Value {
 				list, _ := typ.AttributeTypes["instances"].(tftypes.List)
 				return map[string]tftypes.Value{"total": testNumber(1), "instances": referenceList(serviceInstanceRecord, list, instances)}
+			},
+		},
+		"instances": {
+			config:   map[string]tftypes.Value{"bk_obj_id": str("mysql"), "conditions": str(`{"condition":"AND","rules":[]}`)},
+			computed: []stateAttr{intAttr("total", int64(len(objInstances))), instanceRecord.list("instances", objInstances)},
+			reference: func(typ tftypes.Object) map[string]tftypes.Value {
+				list, _ := typ.AttributeTypes["instances"].(tftypes.List)
+				return map[string]tftypes.Value{"total": testNumber(int64(len(objInstances))), "instances": referenceList(instanceRecord, list, objInstances)}
+			},
+		},
+		"cloud_areas": {
+			config:    map[string]tftypes.Value{},
+			computed:  []stateAttr{cloudAreaRecord.list("cloud_areas", areas)},
+			reference: listOf("cloud_areas", func(l tftypes.List) tftypes.Value { return referenceList(cloudAreaRecord, l, areas) }),
+		},
+		"dynamic_group": {
+			config:   map[string]tftypes.Value{"bk_biz_id": testNumber(2), "name": str("canary")},
+			computed: append(dynamicGroupRecord.attrs(&group), hostRecord.list("hosts", hosts), setRecord.list("sets", nil)),
+			reference: func(typ tftypes.Object) map[string]tftypes.Value {
+				v := referenceFields(dynamicGroupRecord, typ, &group)
+				hl, _ := typ.AttributeTypes["hosts"].(tftypes.List)
+				sl, _ := typ.AttributeTypes["sets"].(tftypes.List)
+				v["hosts"], v["sets"] = referenceList(hostRecord, hl, hosts), referenceList(setRecord, sl, nil)
+				return v
 			},
 		},
 	}
