@@ -44,9 +44,18 @@ type ListResult[T any] struct {
 //
 // A failure is an *APIError, or an *InconsistentError when no walk settled.
 func List[T any](ctx context.Context, c *Client, api *API, params Params, body any, id func(*T) int64) (*ListResult[T], error) {
+	return listFresh(ctx, c, api, params, body, id, false)
+}
+
+// listFresh is List; fresh drops the result kept for the call first, so that it walks
+// again (unless an identical walk is in flight) and its result is kept instead.
+func listFresh[T any](ctx context.Context, c *Client, api *API, params Params, body any, id func(*T) int64, fresh bool) (*ListResult[T], error) {
 	r, err := c.newRequest(api, params, body)
 	if err != nil {
 		return nil, &APIError{API: api.Name, Gateway: c.cfg.Gateway, Message: err.Error()}
+	}
+	if fresh {
+		c.reads.drop(readKey[T](r))
 	}
 	w := &walker[T]{c: c, r: r, id: id, pageSize: api.pageSize(c.cfg.PageSize)}
 	return share(ctx, c, r, w.consistent)
