@@ -119,7 +119,7 @@ func TestListenersFilters(t *testing.T) {
 	}{
 		{"loopback", listenerFilter{includeLoopback: true, processNames: []string{"nginx", "admin"}},
 			"[100/80/tcp/true 100/80/tcp6/true 100/81/udp6/true 100/443/tcp/true 100/8080/tcp/true 101/9001/tcp6/true]", 3},
-		{"disabled", listenerFilter{includeDisabled: true, protocols: []cmdb.Protocol{"udp"}}, "[100/9000/udp/false]", 4},
+		{"disabled", listenerFilter{includeDisabled: true, protocols: []cmdb.Protocol{"udp"}}, "[100/9000/udp/false]", 2},
 		{"names exact", listenerFilter{processNames: []string{"gamesv", "nginx "}}, "[]", 0},
 		{"protocols", listenerFilter{protocols: []cmdb.Protocol{"tcp6", "udp6"}}, "[200/7100/udp6/true 100/80/tcp6/true 100/81/udp6/true]", 2},
 		{"instances", listenerFilter{instance: func(in *cmdb.ServiceInstance) bool { return in.HostID == 8 }},
