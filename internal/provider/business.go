@@ -62,7 +62,7 @@ var businessSpec = newSpec(dataSourceSpec{
 	read: readBusiness,
 })
 
-func readBusiness(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostic) {
+func readBusiness(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostics) {
 	name, id := args.string("name"), args.int64("bk_biz_id")
 	condition := map[string]any{"bk_biz_name": name}
 	wanted := fmt.Sprintf("named %q", name)
@@ -72,7 +72,7 @@ func readBusiness(ctx context.Context, data *providerData, args *arguments) ([]s
 	}
 	list, err := data.client.SearchBusinesses(ctx, condition)
 	if err != nil {
-		return nil, errorDiagnostic(err)
+		return nil, diag.Diagnostics{errorDiagnostic(err)}
 	}
 	found, d := one(lookup{
 		api: cmdb.APISearchBusiness, kind: "business", kinds: "businesses", wanted: wanted,
@@ -88,7 +88,7 @@ func readBusiness(ctx context.Context, data *providerData, args *arguments) ([]s
 		return b.ID == id
 	}, func(b *cmdb.Business) int64 { return b.ID })
 	if d != nil {
-		return nil, d
+		return nil, diag.Diagnostics{d}
 	}
 	return businessRecord.attrs(found), nil
 }

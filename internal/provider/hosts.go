@@ -57,12 +57,12 @@ var hostsSpec = newSpec(dataSourceSpec{
 	read: readHosts,
 })
 
-func readHosts(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostic) {
+func readHosts(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostics) {
 	hosts, err := data.client.ListBizHosts(ctx, args.int64("bk_biz_id"), cmdb.HostFilter{
 		SetIDs: args.int64s("bk_set_ids"), ModuleIDs: args.int64s("bk_module_ids"), HostIDs: args.int64s("bk_host_ids"),
 	})
 	if err != nil {
-		return nil, errorDiagnostic(err)
+		return nil, diag.Diagnostics{errorDiagnostic(err)}
 	}
 	return []stateAttr{hostRecord.list("hosts", hosts)}, nil
 }

@@ -72,11 +72,11 @@ func serviceInstancesSchema() schema.Schema {
 }
 
 // readServiceInstances lists the instances of the configured set template.
-func readServiceInstances(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostic) {
+func readServiceInstances(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostics) {
 	bizID, setTemplateID := args.int64("bk_biz_id"), args.int64("set_template_id")
 	list, err := data.client.ListServiceInstancesBySetTemplate(ctx, bizID, setTemplateID)
 	if err != nil {
-		return nil, errorDiagnostic(err)
+		return nil, diag.Diagnostics{errorDiagnostic(err)}
 	}
 	modules, hosts, labels := args.idFilter("bk_module_ids"), args.idFilter("bk_host_ids"), args.stringMap("labels")
 	instances := list.Instances

@@ -35,9 +35,22 @@ func referenceFields[T any](r *recordType[T], typ tftypes.Object, rec *T) map[st
 				elems[k] = tftypes.NewValue(tftypes.String, v)
 			}
 			values[f.name] = tftypes.NewValue(typ.AttributeTypes[f.name], elems)
+		case kindBool:
+			values[f.name] = tftypes.NewValue(tftypes.Bool, f.boolean(rec))
+		case kindList:
+			ref, _ := f.nested.(interface {
+				reference(tftypes.Type, *T) tftypes.Value
+			})
+			values[f.name] = ref.reference(typ.AttributeTypes[f.name], rec)
 		}
 	}
 	return values
+}
+
+// reference is the nested records of rec as a tftypes list, the obvious way.
+func (c childList[T, C]) reference(typ tftypes.Type, rec *T) tftypes.Value {
+	list, _ := typ.(tftypes.List)
+	return referenceList(c.child, list, c.get(rec))
 }
 
 // referenceList is records as a tftypes list of typ's element objects.
