@@ -12,6 +12,8 @@ const (
 	APISearchSet            = "search_set"
 	APISearchModule         = "search_module"
 	APIListBizHosts         = "list_biz_hosts"
+	// APIListServiceInstanceDetail is list_service_instance_detail (api_detail.go).
+	APIListServiceInstanceDetail = "list_service_instance_detail"
 )
 
 // ESBPrefix is the ESB component path prefix; an API's ESB path is
@@ -51,6 +53,7 @@ var apis = []*apiSpec{
 	{APISearchSet, segments("/api/v3/set/search/{bk_supplier_account}/{bk_biz_id}"), DocumentedPageLimit, (*Server).serveSearchSet},
 	{APISearchModule, segments("/api/v3/module/search/{bk_supplier_account}/{bk_biz_id}/{bk_set_id}"), DocumentedPageLimit, (*Server).serveSearchModule},
 	{APIListBizHosts, segments("/api/v3/hosts/app/{bk_biz_id}/list_hosts"), DocumentedPageLimit, (*Server).serveListBizHosts},
+	{APIListServiceInstanceDetail, segments("/api/v3/findmany/proc/service_instance/details"), DocumentedPageLimit, (*Server).serveListServiceInstanceDetail},
 }
 
 // esbParamDefaults are the ESB body defaults of path parameters; a parameter

@@ -383,6 +383,7 @@ func (s *Server) Mutator() *Mutator { return &Mutator{s: s.store, t: s.topo} }
 func (s *Server) Snapshot() *Dataset {
 	d := s.topo.snapshot()
 	d.ServiceInstances = s.store.snapshot()
+	d.Processes = s.store.processSnapshot()
 	return d
 }
 

@@ -91,7 +91,7 @@ func (d *Dataset) Validate() error {
 			return err
 		}
 	}
-	return nil
+	return checkProcesses(d.Processes, seen)
 }
 
 // checkModule checks one module against the modules before it, the
