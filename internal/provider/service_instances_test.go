@@ -410,6 +410,7 @@ func TestAccServiceInstancesExactIDsAndLabels(t *testing.T) {
 					"create_time":         knownvalue.StringExact("2019-06-20T22:46:00.69+08:00"),
 					"last_time":           knownvalue.StringExact("2020-10-09T02:46:25.002Z"),
 					"bk_supplier_account": knownvalue.StringExact(""),
+					"processes":           knownvalue.ListExact([]knownvalue.Check{}),
 				})),
 				expectInstances{addr: dataAddr, want: data.Instances(2, 11)},
 			},
