@@ -14,6 +14,7 @@ type detailQuery struct {
 	ServiceInstanceIDs *[]int64        `json:"service_instance_ids"`
 	Selectors          []labelSelector `json:"selectors"`
 	Page               pageBody        `json:"page"`
+	hostSet            map[int64]bool  // bk_host_list as a set
 }
 
 // labelSelector is one label filter of selectors (selector.Selector).
@@ -93,9 +94,13 @@ func (s *Server) serveListServiceInstanceDetail(c *call) *response {
 		return s.cmdbError(ex, CodeCMDBQueryFailed) // the database refuses a negative skip
 	}
 	s.pageRequested(ex, PageRequest{BizID: in.BizID, Start: p.Start, Limit: p.Limit})
+	in.hostSet = make(map[int64]bool, len(in.HostList))
+	for _, id := range in.HostList {
+		in.hostSet[id] = true
+	}
 	var found []detailItem
 	if s.supplierMatches(c) {
-		found = s.store.details(in.BizID, in.keep)
+		found = s.store.details(in.BizID, in.ServiceInstanceIDs, in.keep)
 	}
 	found = orderDetails(found, p.Sort, uint64(ex.page.N))
 	var items []detailItem
@@ -119,13 +124,13 @@ func (s *Server) serveListServiceInstanceDetail(c *call) *response {
 	})
 }
 
-// keep is the query's filter on one instance of its business.
+// keep is the query's filter on one instance of its business, but for
+// service_instance_ids (store.details looks those up).
 func (q *detailQuery) keep(in *Instance) bool {
 	switch {
 	case q.ModuleID > 0 && in.ModuleID != q.ModuleID,
 		q.HostID > 0 && in.HostID != q.HostID,
-		len(q.HostList) > 0 && !slices.Contains(q.HostList, in.HostID),
-		q.ServiceInstanceIDs != nil && !slices.Contains(*q.ServiceInstanceIDs, in.ID):
+		len(q.HostList) > 0 && !q.hostSet[in.HostID]:
 		return false
 	}
 	for _, sel := range q.Selectors {

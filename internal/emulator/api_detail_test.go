@@ -14,10 +14,8 @@ const (
 	detailGame    = int64(5003) // one process with an empty row, a tcp6 "::" row without enable, a null port
 	detailTwin    = int64(5004) // created with 5001
 	detailEmpty   = int64(5005) // labels {}, created with 5001
+	detailIdle    = int64(5007) // in the idle module, of no set template
 )
-
-func i64(v int64) *int64 { return &v }
-func bptr(v bool) *bool   { return &v }
 
 // detailFixture is testdata/topology.json with three more instances and the
 // processes of every bind_info shape.
@@ -32,6 +30,7 @@ func detailFixture(t testing.TB) *Dataset {
 		{ID: detailGame, ModuleID: 110, HostID: 1002, Labels: map[string]string{"env": "staging", "zone": "sz-1"}},
 		{ID: detailTwin, ModuleID: 110, HostID: 1001, Labels: map[string]string{"env": "prod", "team": "sre"}},
 		{ID: detailEmpty, ModuleID: 111, HostID: 1002, Labels: map[string]string{}},
+		{ID: detailIdle, ModuleID: 101, HostID: 1003, Labels: map[string]string{"env": "test"}},
 	} {
 		in.BizID, in.Name, in.Creator, in.Modifier, in.SupplierAccount = 2, "inst", "admin", "admin", "0"
 		in.CreateTime, in.LastTime = first.CreateTime, first.LastTime
@@ -42,18 +41,18 @@ func detailFixture(t testing.TB) *Dataset {
 		{ID: 7001, ServiceInstanceID: detailNginx, ProcessTemplateID: 31, Name: ptr("nginx"), FuncName: ptr("nginx"),
 			WorkPath: ptr("/usr/local/nginx"), User: ptr("root"), StartCmd: ptr("./sbin/nginx"), StopCmd: ptr("./sbin/nginx -s stop"),
 			ReloadCmd: ptr("./sbin/nginx -s reload"), RestartCmd: ptr(""), FaceStopCmd: ptr("kill -9 nginx"), PidFile: ptr("/var/run/nginx.pid"),
-			Priority: i64(1), ProcNum: i64(4), Timeout: i64(30), AutoStart: bptr(true), StartParamRegex: ptr("nginx: master"),
-			StartCheckSecs: i64(5), Description: ptr("front"), CreateTime: "2020-10-09T02:46:26.100Z", LastTime: "2021-01-02T03:04:05.006Z",
+			Priority: i64ptr(1), ProcNum: i64ptr(4), Timeout: i64ptr(30), AutoStart: bptrOf(true), StartParamRegex: ptr("nginx: master"),
+			StartCheckSecs: i64ptr(5), Description: ptr("front"), CreateTime: "2020-10-09T02:46:26.100Z", LastTime: "2021-01-02T03:04:05.006Z",
 			BindInfo: []BindRow{
-				{TemplateRowID: i64(1), IP: ptr("0.0.0.0"), Port: ptr("80,443"), Protocol: ptr(ProtocolTCP), Enable: bptr(true)},
-				{TemplateRowID: i64(2), IP: ptr("127.0.0.1"), Port: ptr("8080"), Protocol: ptr(ProtocolTCP), Enable: bptr(false)},
+				{TemplateRowID: i64ptr(1), IP: ptr("0.0.0.0"), Port: ptr("80,443"), Protocol: ptr(ProtocolTCP), Enable: bptrOf(true)},
+				{TemplateRowID: i64ptr(2), IP: ptr("127.0.0.1"), Port: ptr("8080"), Protocol: ptr(ProtocolTCP), Enable: bptrOf(false)},
 			}},
 		{ID: 7002, ServiceInstanceID: detailNginx, Name: ptr("agent")},
 		{ID: 7003, ServiceInstanceID: detailNginx, Name: ptr("exporter"), BindInfo: []BindRow{}},
 		{ID: 7004, ServiceInstanceID: detailGame, ProcessTemplateID: 32, Name: ptr("gamesvr"), BindInfo: []BindRow{
 			{},
 			{IP: ptr("::"), Port: ptr("9000-9010"), Protocol: ptr(ProtocolTCP6)},
-			{TemplateRowID: i64(3), IP: ptr("10.0.0.2"), Protocol: ptr("tcp"), Enable: bptr(true)},
+			{TemplateRowID: i64ptr(3), IP: ptr("10.0.0.2"), Protocol: ptr("tcp"), Enable: bptrOf(true)},
 		}},
 	}
 	if err := d.Validate(); err != nil {
@@ -101,7 +100,7 @@ func TestDetailRecord(t *testing.T) {
 	for _, gw := range gateways {
 		t.Run(gw, func(t *testing.T) {
 			count, info := callAPI(t, s, gw, detailReq(detailBody(0, 10, "id", nil))).records(t)
-			if count != 5 || !slices.Equal(idsOf(t, info, "id"), []int64{5001, 5002, 5003, 5004, 5005}) {
+			if count != 6 || !slices.Equal(idsOf(t, info, "id"), []int64{5001, 5002, 5003, 5004, 5005, 5007}) {
 				t.Fatalf("count %d, ids %v", count, idsOf(t, info, "id"))
 			}
 			byID := map[int64]rec{}
@@ -119,7 +118,7 @@ func TestDetailRecord(t *testing.T) {
 				}
 				byID[in.ID] = r
 			}
-			for _, id := range []int64{detailNoLabel, detailTwin, detailEmpty} {
+			for _, id := range []int64{detailNoLabel, detailTwin, detailEmpty, detailIdle} {
 				if string(byID[id]["process_instances"]) != "null" {
 					t.Fatalf("instance %d: process_instances %s, want null", id, byID[id]["process_instances"])
 				}
@@ -200,18 +199,21 @@ func TestDetailFilters(t *testing.T) {
 		extra map[string]any
 		want  []int64
 	}{
-		{"all", nil, []int64{5001, 5002, 5003, 5004, 5005}},
+		{"all", nil, []int64{5001, 5002, 5003, 5004, 5005, 5007}},
 		{"module", map[string]any{"bk_module_id": 111}, []int64{5002, 5005}},
-		{"module 0 is no filter", map[string]any{"bk_module_id": 0}, []int64{5001, 5002, 5003, 5004, 5005}},
+		{"module 0 is no filter", map[string]any{"bk_module_id": 0}, []int64{5001, 5002, 5003, 5004, 5005, 5007}},
+		{"module of no template", map[string]any{"bk_module_id": 101}, []int64{5007}},
 		{"host", map[string]any{"bk_host_id": 1001}, []int64{5001, 5004}},
-		{"host list", map[string]any{"bk_host_list": []int64{1002, 1003}}, []int64{5002, 5003, 5005}},
+		{"host list", map[string]any{"bk_host_list": []int64{1002, 1003}}, []int64{5002, 5003, 5005, 5007}},
 		{"module and host", map[string]any{"bk_module_id": 110, "bk_host_list": []int64{1002}}, []int64{5003}},
 		{"ids", map[string]any{"service_instance_ids": []int64{5005, 5001, 999}}, []int64{5001, 5005}},
+		{"ids repeated", map[string]any{"service_instance_ids": []int64{5007, 5003, 5003}}, []int64{5003, 5007}},
+		{"ids and module", map[string]any{"service_instance_ids": []int64{5001, 5002, 5007}, "bk_module_id": 110}, []int64{5001}},
 		{"ids empty", map[string]any{"service_instance_ids": []int64{}}, []int64{}},
-		{"ids null", map[string]any{"service_instance_ids": nil}, []int64{5001, 5002, 5003, 5004, 5005}},
+		{"ids null", map[string]any{"service_instance_ids": nil}, []int64{5001, 5002, 5003, 5004, 5005, 5007}},
 		{"=", map[string]any{"selectors": []any{sel("env", "=", "prod")}}, []int64{5001, 5004}},
-		{"!=", map[string]any{"selectors": []any{sel("env", "!=", "prod")}}, []int64{5002, 5003, 5005}},
-		{"in", map[string]any{"selectors": []any{sel("env", "in", "staging", "test")}}, []int64{5003}},
+		{"!=", map[string]any{"selectors": []any{sel("env", "!=", "prod")}}, []int64{5002, 5003, 5005, 5007}},
+		{"in", map[string]any{"selectors": []any{sel("env", "in", "staging", "test")}}, []int64{5003, 5007}},
 		{"notin", map[string]any{"selectors": []any{sel("env", "notin", "staging", "test")}}, []int64{5001, 5002, 5004, 5005}},
 		{"exists", map[string]any{"selectors": []any{sel("team", "exists")}}, []int64{5004}},
 		{"!", map[string]any{"selectors": []any{sel("env", "!")}}, []int64{5002, 5005}},
@@ -302,7 +304,7 @@ func TestDetailErrors(t *testing.T) {
 		}
 	}
 	for _, limit := range []int{1, 500, 1000} {
-		if n, info := callAPI(t, loose, GatewayAPIGW, detailReq(detailBody(0, limit, "", nil))).records(t); n != 5 || len(info) != min(limit, 5) {
+		if n, info := callAPI(t, loose, GatewayAPIGW, detailReq(detailBody(0, limit, "", nil))).records(t); n != 6 || len(info) != min(limit, 6) {
 			t.Fatalf("limit %d: count %d, %d items", limit, n, len(info))
 		}
 	}

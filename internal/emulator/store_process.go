@@ -94,11 +94,19 @@ type detailItem struct {
 	procs []Process
 }
 
-// details returns the instances of a business that keep accepts, ascending by id.
-func (s *store) details(bizID int64, keep func(*Instance) bool) []detailItem {
+// details returns the instances of a business that keep accepts, ascending
+// by id; with ids (not nil) only those are looked at.
+func (s *store) details(bizID int64, ids *[]int64, keep func(*Instance) bool) []detailItem {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var out []detailItem
+	if ids != nil {
+		for _, id := range *ids {
+			out = s.appendDetailLocked(out, bizID, id, keep)
+		}
+		slices.SortFunc(out, func(a, b detailItem) int { return cmp.Compare(a.inst.ID, b.inst.ID) })
+		return slices.CompactFunc(out, func(a, b detailItem) bool { return a.inst.ID == b.inst.ID })
+	}
 	lists := 0
 	for k, l := range s.lists {
 		if k.bizID != bizID {
@@ -119,6 +127,27 @@ func (s *store) details(bizID int64, keep func(*Instance) bool) []detailItem {
 	}
 	if lists > 1 {
 		slices.SortFunc(out, func(a, b detailItem) int { return cmp.Compare(a.inst.ID, b.inst.ID) })
+	}
+	return out
+}
+
+// appendDetailLocked appends the instance with that id when it is of the
+// business and keep accepts it.
+func (s *store) appendDetailLocked(out []detailItem, bizID, id int64, keep func(*Instance) bool) []detailItem {
+	if in, ok := s.others[id]; ok {
+		if in.BizID == bizID && keep(&in) {
+			out = append(out, detailItem{inst: &in, json: s.encode(nil, &in), procs: s.procs.byInstance[id]})
+		}
+		return out
+	}
+	k, ok := s.where[id]
+	if !ok || k.bizID != bizID {
+		return out
+	}
+	l := s.lists[k]
+	pos, found := slices.BinarySearchFunc(l, id, func(e entry, id int64) int { return cmp.Compare(e.inst.ID, id) })
+	if found && keep(&l[pos].inst) {
+		out = append(out, detailItem{inst: &l[pos].inst, json: l[pos].json, procs: s.procs.byInstance[id]})
 	}
 	return out
 }
