@@ -44,16 +44,36 @@ type ProcessRelation struct {
 }
 
 // BindInfo is one row of a process's bind_info: ip and port as sent ("" when null),
-// the protocol named, enable false when null.
+// the protocol code as sent, enable false when null.
 type BindInfo struct {
-	IP       string   `json:"ip"`
-	Port     string   `json:"port"`
-	Protocol Protocol `json:"protocol"`
-	Enable   bool     `json:"enable"`
+	IP       string       `json:"ip"`
+	Port     string       `json:"port"`
+	Protocol ProtocolCode `json:"protocol"`
+	Enable   bool         `json:"enable"`
 }
 
-// Protocol is a bind row's protocol: CMDB's codes "1" to "4" become "tcp", "udp",
-// "tcp6" and "udp6"; any other value is kept as sent, null is "".
+// ProtocolCode is a bind row's protocol as CMDB sent it: "1" to "4" (TCP, UDP, TCP6,
+// UDP6), "" when null, a number as its text, anything else as it is.
+type ProtocolCode string
+
+// UnmarshalJSON keeps the code; null is "", a number is taken as its text.
+func (c *ProtocolCode) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*c = ProtocolCode(s)
+		return nil
+	}
+	*c = ProtocolCode(b)
+	return nil
+}
+
+// Protocol is the name of a protocol code.
 type Protocol string
 
 // The protocols of CMDB's codes.
@@ -64,30 +84,27 @@ const (
 	ProtocolUDP6 Protocol = "udp6"
 )
 
-// UnmarshalJSON maps the codes; a number is taken as its text.
-func (p *Protocol) UnmarshalJSON(b []byte) error {
-	if bytes.Equal(b, []byte("null")) {
-		return nil
-	}
-	s := string(b)
-	if len(b) > 0 && b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-	}
-	switch s {
+// Known returns the protocol of one of CMDB's codes, false for any other value.
+func (c ProtocolCode) Known() (Protocol, bool) {
+	switch c {
 	case "1":
-		*p = ProtocolTCP
+		return ProtocolTCP, true
 	case "2":
-		*p = ProtocolUDP
+		return ProtocolUDP, true
 	case "3":
-		*p = ProtocolTCP6
+		return ProtocolTCP6, true
 	case "4":
-		*p = ProtocolUDP6
-	default:
-		*p = Protocol(s)
+		return ProtocolUDP6, true
 	}
-	return nil
+	return "", false
+}
+
+// Name is the protocol of a code, or the value as sent when it is not one.
+func (c ProtocolCode) Name() string {
+	if p, ok := c.Known(); ok {
+		return string(p)
+	}
+	return string(c)
 }
 
 // ServiceInstanceProcesses is one consistent snapshot of a set template's instances

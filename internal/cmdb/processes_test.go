@@ -159,7 +159,7 @@ func TestProcessesReadAndMapped(t *testing.T) {
 			id := res.Instances[2].ID
 			want := []ProcessInstance{
 				{Process: Process{ID: 9000 + id, Name: "a", User: "root", BindInfo: []BindInfo{
-					{IP: "0.0.0.0", Port: "80", Protocol: ProtocolTCP, Enable: true}, {}}}, Relation: ProcessRelation{ProcessTemplateID: 7}},
+					{IP: "0.0.0.0", Port: "80", Protocol: "1", Enable: true}, {}}}, Relation: ProcessRelation{ProcessTemplateID: 7}},
 				{Process: Process{ID: 9000 + 2*id, Name: "b"}},
 			}
 			if got := res.Processes[2]; fmt.Sprint(got) != fmt.Sprint(want) || got[1].Process.BindInfo != nil {
@@ -271,11 +271,15 @@ func TestProcessesShared(t *testing.T) {
 }
 
 func TestProtocolCodes(t *testing.T) {
-	for in, want := range map[string]Protocol{`"1"`: "tcp", `"2"`: "udp", `"3"`: "tcp6", `"4"`: "udp6", `"5"`: "5", `"TCP"`: "TCP",
-		`""`: "", `null`: "", `1`: "tcp", `"0"`: "0"} {
-		var p Protocol
-		if err := json.Unmarshal([]byte(in), &p); err != nil || p != want {
-			t.Errorf("%s → %q, %v; want %q", in, p, err, want)
+	for in, want := range map[string][2]string{`"1"`: {"tcp", "tcp"}, `"2"`: {"udp", "udp"}, `"3"`: {"tcp6", "tcp6"}, `"4"`: {"udp6", "udp6"},
+		`"5"`: {"5", ""}, `"TCP"`: {"TCP", ""}, `"tcp"`: {"tcp", ""}, `""`: {"", ""}, `null`: {"", ""}, `1`: {"tcp", "tcp"}, `"0"`: {"0", ""}} {
+		var c ProtocolCode
+		if err := json.Unmarshal([]byte(in), &c); err != nil {
+			t.Fatal(err)
+		}
+		known, _ := c.Known()
+		if c.Name() != want[0] || string(known) != want[1] {
+			t.Errorf("%s → name %q, known %q; want %q, %q", in, c.Name(), known, want[0], want[1])
 		}
 	}
 }

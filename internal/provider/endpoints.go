@@ -69,8 +69,8 @@ func expandListeners(snap *cmdb.ServiceInstanceProcesses, f *listenerFilter) ([]
 				if (!row.Enable && !f.includeDisabled) || (!f.includeLoopback && isLoopback(row.IP)) {
 					continue
 				}
-				known := slices.Contains(listenerProtocols, row.Protocol)
-				if known && f.protocols != nil && !slices.Contains(f.protocols, row.Protocol) {
+				proto, known := row.Protocol.Known()
+				if known && f.protocols != nil && !slices.Contains(f.protocols, proto) {
 					continue
 				}
 				ports, ok := parsePorts(row.Port)
@@ -81,7 +81,7 @@ func expandListeners(snap *cmdb.ServiceInstanceProcesses, f *listenerFilter) ([]
 				for _, pr := range ports {
 					l := listener{
 						ServiceInstanceID: in.ID, ModuleID: in.ModuleID, HostID: in.HostID, ProcessID: p.ID,
-						ProcessName: p.Name, Protocol: row.Protocol, BindIP: row.IP,
+						ProcessName: p.Name, Protocol: proto, BindIP: row.IP,
 						Port: pr.first, PortLast: pr.last, Enabled: row.Enable,
 					}
 					if !isWildcard(row.IP) {
@@ -230,7 +230,7 @@ func badRowsWarning(bad []badBindRow) (summary, detail string) {
 			b.processName, b.processID, b.serviceInstanceID, b.port, b.protocol))
 	}
 	detail = "list_service_instance_detail sent bind rows whose port is not a port (1-65535), an ascending range or a comma " +
-		"list of them, or whose protocol is not tcp, udp, tcp6 or udp6. They are not in listeners: " + strings.Join(names, "; ")
+		"list of them, or whose protocol is not one of CMDB's codes \"1\" to \"4\" (tcp, udp, tcp6, udp6). They are not in listeners: " + strings.Join(names, "; ")
 	if more := len(bad) - len(names); more > 0 {
 		detail += fmt.Sprintf("; and %d more", more)
 	}

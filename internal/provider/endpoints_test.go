@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"testing"
@@ -42,8 +43,9 @@ func TestIsLoopbackAndWildcard(t *testing.T) {
 
 // endpointSnapshot: two instances (the second in a lower module), processes with every kind of row.
 func endpointSnapshot() *cmdb.ServiceInstanceProcesses {
-	row := func(ip, port string, proto cmdb.Protocol, enable bool) cmdb.BindInfo {
-		return cmdb.BindInfo{IP: ip, Port: port, Protocol: proto, Enable: enable}
+	codes := map[string]cmdb.ProtocolCode{"tcp": "1", "udp": "2", "tcp6": "3", "udp6": "4"}
+	row := func(ip, port, proto string, enable bool) cmdb.BindInfo { // proto: a name, or a raw value
+		return cmdb.BindInfo{IP: ip, Port: port, Protocol: cmp.Or(codes[proto], cmdb.ProtocolCode(proto)), Enable: enable}
 	}
 	proc := func(id int64, name string, rows ...cmdb.BindInfo) cmdb.ProcessInstance {
 		return cmdb.ProcessInstance{Process: cmdb.Process{ID: id, Name: name, BindInfo: rows}}
@@ -65,6 +67,7 @@ func endpointSnapshot() *cmdb.ServiceInstanceProcesses {
 					row("10.0.0.7", "", "tcp", true),
 					row("10.0.0.7", "82", "", true),
 					row("10.0.0.7", "83", "7", true),
+					cmdb.BindInfo{IP: "10.0.0.7", Port: "85", Protocol: "tcp", Enable: true}, // the name, not a code
 					row("10.0.0.7", "abc", "tcp", false), // disabled: left out before its port is looked at
 				),
 				proc(101, "admin", row("::1", "9001", "tcp6", true)),
@@ -105,7 +108,7 @@ func TestListenersExpandResolveAndOrder(t *testing.T) {
 	if got := listenerStrings(ls); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("listeners:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if got := fmt.Sprint(bad); got != `[{nginx 100  tcp 1} {nginx 100 82  1} {nginx 100 83 7 1}]` {
+	if got := fmt.Sprint(bad); got != `[{nginx 100  1 1} {nginx 100 82  1} {nginx 100 83 7 1} {nginx 100 85 tcp 1}]` {
 		t.Errorf("bad rows %s", got)
 	}
 }
@@ -118,10 +121,10 @@ func TestListenersFilters(t *testing.T) {
 		bad  int
 	}{
 		{"loopback", listenerFilter{includeLoopback: true, processNames: []string{"nginx", "admin"}},
-			"[100/80/tcp/true 100/80/tcp6/true 100/81/udp6/true 100/443/tcp/true 100/8080/tcp/true 101/9001/tcp6/true]", 3},
-		{"disabled", listenerFilter{includeDisabled: true, protocols: []cmdb.Protocol{"udp"}}, "[100/9000/udp/false]", 2},
+			"[100/80/tcp/true 100/80/tcp6/true 100/81/udp6/true 100/443/tcp/true 100/8080/tcp/true 101/9001/tcp6/true]", 4},
+		{"disabled", listenerFilter{includeDisabled: true, protocols: []cmdb.Protocol{"udp"}}, "[100/9000/udp/false]", 3},
 		{"names exact", listenerFilter{processNames: []string{"gamesv", "nginx "}}, "[]", 0},
-		{"protocols", listenerFilter{protocols: []cmdb.Protocol{"tcp6", "udp6"}}, "[200/7100/udp6/true 100/80/tcp6/true 100/81/udp6/true]", 2},
+		{"protocols", listenerFilter{protocols: []cmdb.Protocol{"tcp6", "udp6"}}, "[200/7100/udp6/true 100/80/tcp6/true 100/81/udp6/true]", 3},
 		{"instances", listenerFilter{instance: func(in *cmdb.ServiceInstance) bool { return in.HostID == 8 }},
 			"[200/7000/tcp/true 200/7100/udp6/true]", 0},
 	}

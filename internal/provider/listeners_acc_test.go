@@ -151,13 +151,14 @@ output "targets" {
 		t.Fatalf("terraform apply: %v\n%s\n%s", apply.err, apply.stdout, apply.stderr)
 	}
 	out := strings.Join(strings.Fields(apply.stdout), " ")
-	want := `Warning: 3 bind rows left out of listeners: empty or malformed port or protocol with data.bkcmdb_listeners.all, ` +
+	want := `Warning: 4 bind rows left out of listeners: empty or malformed port or protocol with data.bkcmdb_listeners.all, ` +
 		`on main.tf line 17, in data "bkcmdb_listeners" "all": 17: data "bkcmdb_listeners" "all" { ` +
 		`list_service_instance_detail sent bind rows whose port is not a port (1-65535), an ascending range or a comma list of them, ` +
-		`or whose protocol is not tcp, udp, tcp6 or udp6. They are not in listeners: ` +
-		`"nginx" (bk_process_id 7010, service instance 5002): port "abc", protocol "tcp"; ` +
+		`or whose protocol is not one of CMDB's codes "1" to "4" (tcp, udp, tcp6, udp6). They are not in listeners: ` +
+		`"nginx" (bk_process_id 7010, service instance 5002): port "abc", protocol "1"; ` +
 		`"nginx" (bk_process_id 7010, service instance 5002): port "81", protocol "9"; ` +
-		`"nginx" (bk_process_id 7010, service instance 5002): port "", protocol "udp". Fix these processes' bind info in CMDB.`
+		`"nginx" (bk_process_id 7010, service instance 5002): port "", protocol "2"; ` +
+		`"nginx" (bk_process_id 7010, service instance 5002): port "82", protocol "tcp". Fix these processes' bind info in CMDB.`
 	if !strings.Contains(out, want) {
 		t.Errorf("apply output lacks the warning\n%s\nwant\n%s", out, want)
 	}

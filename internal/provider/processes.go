@@ -11,7 +11,7 @@ var bindInfoRecord = newRecordType(
 	stringField("port", "The port as CMDB sent it: `\"80\"`, a range `\"8000-8010\"` or a comma list `\"80,443\"`; `\"\"` when null.",
 		func(r *cmdb.BindInfo) string { return r.Port }),
 	stringField("protocol", "`tcp`, `udp`, `tcp6` or `udp6` for CMDB's codes `\"1\"` to `\"4\"`, any other value as sent, "+
-		"`\"\"` when null.", func(r *cmdb.BindInfo) string { return string(r.Protocol) }),
+		"`\"\"` when null.", func(r *cmdb.BindInfo) string { return r.Protocol.Name() }),
 	boolField("enable", "Whether the listener is on; `false` when CMDB sent `false` or null.", func(r *cmdb.BindInfo) bool { return r.Enable }),
 )
 

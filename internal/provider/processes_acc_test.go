@@ -45,7 +45,7 @@ var wantProcesses = map[int64][]map[string]any{
 			bind("0.0.0.0", "80,443", "tcp", true), bind("::", "80", "tcp6", true), bind("127.0.0.1", "8080", "tcp", true)),
 	},
 	5002: {process(7010, 31, "nginx", "nginx", "www", "", bind("", "80", "tcp", true), bind("", "", "", false),
-		bind("10.0.0.2", "abc", "tcp", true), bind("10.0.0.2", "81", "9", true), bind("10.0.0.2", "", "udp", true))},
+		bind("10.0.0.2", "abc", "tcp", true), bind("10.0.0.2", "81", "9", true), bind("10.0.0.2", "", "udp", true), bind("10.0.0.2", "82", "tcp", true))},
 	5003: {
 		process(7003, 32, "gamesvr", "", "", "/data/gamesvr", bind("10.0.0.2", "7000-7010", "tcp", true), bind("10.0.0.2", "7100", "udp", true)),
 		process(7006, 0, "sidecar", "", "", ""),
@@ -66,7 +66,8 @@ func lst(si, module, host, proc int64, name, protocol, bindIP, address string, p
 }
 
 // The listeners of template 11 with the defaults: wildcards resolved (1003 has no
-// inner IPv4), loopback and disabled rows out, the three malformed rows of 7010 out.
+// inner IPv4), loopback and disabled rows out, the four malformed rows of 7010 out (a
+// protocol name where CMDB holds a code included).
 var (
 	l5001tcp80  = lst(5001, 110, 1001, 7012, "nginx", "tcp", "0.0.0.0", "10.0.0.1", 80, 80, "10.0.0.1:80", true)
 	l5001tcp680 = lst(5001, 110, 1001, 7012, "nginx", "tcp6", "::", "fd00::1", 80, 80, "[fd00::1]:80", true)

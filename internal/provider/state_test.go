@@ -97,7 +97,7 @@ func stateFixtures() map[string]stateFixture {
 	instances := []cmdb.ServiceInstance{{ID: 1, Name: "10.0.0.1_nginx", BizID: 3, ModuleID: 4, HostID: 5, Labels: map[string]string{"env": "prod"}}, {ID: 2}}
 	instanceProcesses := instanceRows(instances, [][]cmdb.ProcessInstance{{
 		{Process: cmdb.Process{ID: math.MaxInt64, Name: "nginx", User: long, BindInfo: []cmdb.BindInfo{
-			{IP: "0.0.0.0", Port: "80,443", Protocol: cmdb.ProtocolTCP, Enable: true}, {}, {IP: "::1", Port: "8000-8010", Protocol: "7"}}}},
+			{IP: "0.0.0.0", Port: "80,443", Protocol: "1", Enable: true}, {}, {IP: "::1", Port: "8000-8010", Protocol: "7"}}}},
 		{Process: cmdb.Process{ID: 1}, Relation: cmdb.ProcessRelation{ProcessTemplateID: 1 << 53}},
 	}, nil})
 	listeners := []listener{
