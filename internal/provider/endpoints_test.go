@@ -68,7 +68,7 @@ func endpointSnapshot() *cmdb.ServiceInstanceProcesses {
 					row("10.0.0.7", "82", "", true),
 					row("10.0.0.7", "83", "7", true),
 					cmdb.BindInfo{IP: "10.0.0.7", Port: "85", Protocol: "tcp", Enable: true}, // the name, not a code
-					row("10.0.0.7", "abc", "tcp", false), // disabled: left out before its port is looked at
+					row("10.0.0.7", "abc", "tcp", false),                                     // disabled: left out before its port is looked at
 				),
 				proc(101, "admin", row("::1", "9001", "tcp6", true)),
 			},
