@@ -25,6 +25,8 @@ type fakeProcessCMDB struct {
 	details   map[int64]string
 	// onDetail runs before each detail answer, with the number of detail requests so far.
 	onDetail func(f *fakeProcessCMDB, n int)
+	// extra, when set, is sent as the details of an instance not asked for.
+	extra *ServiceInstance
 	reqs     []fakeProcessRequest
 }
 
@@ -92,6 +94,9 @@ func (f *fakeProcessCMDB) serve(w http.ResponseWriter, r *http.Request) {
 			}
 			info = append(info, fmt.Sprintf(`{"id":%d,"bk_module_id":%d,"bk_host_id":%d,"labels":null,"process_instances":%s}`,
 				in.ID, in.ModuleID, in.HostID, cmpOr(f.details[in.ID], "null")))
+		}
+		if f.extra != nil {
+			info = append(info, fmt.Sprintf(`{"id":%d,"bk_module_id":%d,"bk_host_id":%d,"process_instances":null}`, f.extra.ID, f.extra.ModuleID, f.extra.HostID))
 		}
 	}
 	count := len(info)
@@ -213,6 +218,10 @@ func TestProcessesMoved(t *testing.T) {
 			"did not agree in 3 reads: last read: 7 instances in list_service_instance_by_set_template, 7 with details in " +
 				"list_service_instance_detail; instances without details: 0; details of instances not in the list: 0; " +
 				"in another module or on another host: 1 (5007)"},
+		{"host changes every time", func(f *fakeProcessCMDB, _ int) { f.instances[6].HostID++ }, 3,
+			"instances without details: 0; details of instances not in the list: 0; in another module or on another host: 1 (5013)"},
+		{"details of another instance", func(f *fakeProcessCMDB, _ int) { f.extra = &ServiceInstance{ID: 6000, ModuleID: 110, HostID: 1} }, 3,
+			"instances without details: 0; details of instances not in the list: 1 (6000); in another module"},
 		{"added every time", func(f *fakeProcessCMDB, _ int) {
 			last := f.instances[len(f.instances)-1]
 			last.ID += 2

@@ -73,7 +73,8 @@ func endpointSnapshot() *cmdb.ServiceInstanceProcesses {
 				proc(101, "admin", row("::1", "9001", "tcp6", true)),
 			},
 			{
-				proc(200, "gamesvr", row("10.0.0.8", "7000-7010", "tcp", true), row("fd00::8", "7100", "udp6", true)),
+				proc(200, "gamesvr", row("10.0.0.8", "7000-7010", "tcp", true), row("fd00::8", "7100", "udp6", true),
+					row("10.0.0.8", "7100", "udp", true)),
 			},
 		},
 	}
@@ -99,6 +100,7 @@ func TestListenersExpandResolveAndOrder(t *testing.T) {
 	}))
 	want := []string{
 		`m10 h8 si2 p200 gamesvr tcp  bind="10.0.0.8" addr="10.0.0.8" 7000-7010 target="" enabled=true`,
+		`m10 h8 si2 p200 gamesvr udp  bind="10.0.0.8" addr="10.0.0.8" 7100-7100 target="10.0.0.8:7100" enabled=true`,
 		`m10 h8 si2 p200 gamesvr udp6  bind="fd00::8" addr="fd00::8" 7100-7100 target="[fd00::8]:7100" enabled=true`,
 		`m20 h7 si1 p100 nginx tcp  bind="0.0.0.0" addr="10.0.0.7" 80-80 target="10.0.0.7:80" enabled=true`,
 		`m20 h7 si1 p100 nginx tcp6  bind="::" addr="fd00::7" 80-80 target="[fd00::7]:80" enabled=true`,
@@ -122,11 +124,11 @@ func TestListenersFilters(t *testing.T) {
 	}{
 		{"loopback", listenerFilter{includeLoopback: true, processNames: []string{"nginx", "admin"}},
 			"[100/80/tcp/true 100/80/tcp6/true 100/81/udp6/true 100/443/tcp/true 100/8080/tcp/true 101/9001/tcp6/true]", 4},
-		{"disabled", listenerFilter{includeDisabled: true, protocols: []cmdb.Protocol{"udp"}}, "[100/9000/udp/false]", 3},
+		{"disabled", listenerFilter{includeDisabled: true, protocols: []cmdb.Protocol{"udp"}}, "[200/7100/udp/true 100/9000/udp/false]", 3},
 		{"names exact", listenerFilter{processNames: []string{"gamesv", "nginx "}}, "[]", 0},
 		{"protocols", listenerFilter{protocols: []cmdb.Protocol{"tcp6", "udp6"}}, "[200/7100/udp6/true 100/80/tcp6/true 100/81/udp6/true]", 3},
 		{"instances", listenerFilter{instance: func(in *cmdb.ServiceInstance) bool { return in.HostID == 8 }},
-			"[200/7000/tcp/true 200/7100/udp6/true]", 0},
+			"[200/7000/tcp/true 200/7100/udp/true 200/7100/udp6/true]", 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
