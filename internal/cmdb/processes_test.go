@@ -27,7 +27,7 @@ type fakeProcessCMDB struct {
 	onDetail func(f *fakeProcessCMDB, n int)
 	// extra, when set, is sent as the details of an instance not asked for.
 	extra *ServiceInstance
-	reqs     []fakeProcessRequest
+	reqs  []fakeProcessRequest
 }
 
 type fakeProcessRequest struct {
