@@ -20,6 +20,9 @@ type API struct {
 	// and Config; ESB sends the same parameters (bar bk_supplier_account's place) in
 	// the body instead.
 	GatewayPath string
+	// BodyParams are parameters that go in the body on both doors (ParamBizID or
+	// ParamSetID), for an API whose gateway path does not name them.
+	BodyParams []string
 	// MaxPageSize is the documented page maximum: no request asks for more.
 	MaxPageSize int
 	// IDField is the records' id field, sent as page.sort.
@@ -55,6 +58,7 @@ const (
 	APISearchDynamicGroup               = "search_dynamic_group"
 	APIExecuteDynamicGroup              = "execute_dynamic_group"
 	APIListBizHostsTopo                 = "list_biz_hosts_topo"
+	APIListServiceInstanceDetail        = "list_service_instance_detail"
 )
 
 // The API table.
@@ -173,13 +177,25 @@ var (
 		MaxPageSize: 500,
 		IDField:     "bk_host_id",
 	}
+	// ListServiceInstanceDetail lists service instances with their processes; its body is
+	// {service_instance_ids}, with bk_biz_id on both doors. Its default order is
+	// -create_time, unstable for instances created together: page.sort "id" is always sent.
+	ListServiceInstanceDetail = &API{
+		Name:        APIListServiceInstanceDetail,
+		ESBPath:     "/api/c/compapi/v2/cc/list_service_instance_detail/",
+		GatewayPath: "/api/v3/findmany/proc/service_instance/details",
+		BodyParams:  []string{ParamBizID},
+		MaxPageSize: 500,
+		IDField:     "id",
+	}
 )
 
 // APIs returns the API table.
 func APIs() []*API {
 	return []*API{
 		ListServiceInstanceBySetTemplate, SearchBusiness, ListSetTemplate, SearchSet, SearchModule, ListBizHosts, ListBizHostsTopo,
-		SearchObjectInstances, CountObjectInstances, SearchCloudArea, SearchDynamicGroup, ExecuteDynamicGroupHosts, ExecuteDynamicGroupSets,
+		ListServiceInstanceDetail, SearchObjectInstances, CountObjectInstances, SearchCloudArea, SearchDynamicGroup,
+		ExecuteDynamicGroupHosts, ExecuteDynamicGroupSets,
 	}
 }
 
@@ -231,20 +247,26 @@ var reservedBodyKeys = []string{"page", "bk_app_code", "bk_app_secret", "bk_user
 	ParamBizID, ParamSetID, ParamObjID, ParamID, ParamSupplierAccount}
 
 // esbHead holds the fields of an ESB body that the client adds: the credentials that
-// are set and the API's path parameters, bk_supplier_account always.
+// are set and the API's path and body parameters, bk_supplier_account always.
 type esbHead struct {
 	credentialFields
-	BizID           *int64 `json:"bk_biz_id,omitempty"`
-	SetID           *int64 `json:"bk_set_id,omitempty"`
-	ObjID           string `json:"bk_obj_id,omitempty"`
-	ID              string `json:"id,omitempty"`
+	paramFields
 	SupplierAccount string `json:"bk_supplier_account"`
+}
+
+// paramFields are the parameters sent in the body: on ESB all of them, on the gateway
+// the API's BodyParams.
+type paramFields struct {
+	BizID *int64 `json:"bk_biz_id,omitempty"`
+	SetID *int64 `json:"bk_set_id,omitempty"`
+	ObjID string `json:"bk_obj_id,omitempty"`
+	ID    string `json:"id,omitempty"`
 }
 
 // newRequest prepares a call of api with params and body, the API's own fields (a
 // struct or map that encodes to a JSON object, or nil). The gateway gets the path
-// parameters in its path and the credentials in X-Bkapi-Authorization (set with the
-// client's headers); ESB gets both in the body.
+// parameters in its path, the body parameters in the body and the credentials in
+// X-Bkapi-Authorization (set with the client's headers); ESB gets all in the body.
 // Body fields named in drop are left out.
 func (c *Client) newRequest(api *API, p Params, body any, drop ...string) (*request, error) {
 	tail, err := bodyFields(body, drop...)
@@ -255,51 +277,82 @@ func (c *Client) newRequest(api *API, p Params, body any, drop ...string) (*requ
 	if api.IDField != "" {
 		r.sort, _ = json.Marshal(api.IDField)
 	}
-	var head esbHead
+	var inPath, inBody paramFields
 	path := api.GatewayPath
 	for _, name := range api.PathParams() {
-		var value string
-		switch name {
-		case ParamBizID:
-			if p.BizID < 1 {
-				return nil, fmt.Errorf("%s (%d) must be 1 or more", ParamBizID, p.BizID)
-			}
-			head.BizID, value = &p.BizID, strconv.FormatInt(p.BizID, 10)
-		case ParamSetID:
-			if p.SetID < 0 {
-				return nil, fmt.Errorf("%s (%d) must be 0 or more", ParamSetID, p.SetID)
-			}
-			head.SetID, value = &p.SetID, strconv.FormatInt(p.SetID, 10)
-		case ParamObjID:
-			if p.ObjID == "" {
-				return nil, fmt.Errorf("%s must not be empty", ParamObjID)
-			}
-			head.ObjID, value = p.ObjID, url.PathEscape(p.ObjID)
-		case ParamID:
-			if p.ID == "" {
-				return nil, fmt.Errorf("%s must not be empty", ParamID)
-			}
-			head.ID, value = p.ID, url.PathEscape(p.ID)
-		case ParamSupplierAccount:
-			value = url.PathEscape(c.cfg.SupplierAccount)
-		default:
-			return nil, fmt.Errorf("the gateway path %q names an unknown parameter %q", api.GatewayPath, name)
+		value, err := c.paramValue(api, name, p, &inPath)
+		if err != nil {
+			return nil, err
 		}
 		path = strings.Replace(path, "{"+name+"}", value, 1)
 	}
+	for _, name := range api.BodyParams {
+		if name == ParamSupplierAccount {
+			return nil, fmt.Errorf("%s cannot be a body parameter: ESB bodies always carry it", name)
+		}
+		if _, err := c.paramValue(api, name, p, &inBody); err != nil {
+			return nil, err
+		}
+	}
 	if c.cfg.Gateway == GatewayAPIGW {
 		r.url = c.base + path
+		if inBody != (paramFields{}) {
+			b, err := json.Marshal(inBody)
+			if err != nil {
+				return nil, err
+			}
+			r.head = b[1 : len(b)-1]
+		}
 		return r, nil
 	}
 	r.url = c.base + api.ESBPath
-	head.credentialFields = credentialFields(c.cfg.Credentials)
-	head.SupplierAccount = c.cfg.SupplierAccount
+	head := esbHead{credentialFields: credentialFields(c.cfg.Credentials), paramFields: inPath, SupplierAccount: c.cfg.SupplierAccount}
+	if inBody.BizID != nil {
+		head.BizID = inBody.BizID
+	}
+	if inBody.SetID != nil {
+		head.SetID = inBody.SetID
+	}
 	b, err := json.Marshal(head)
 	if err != nil {
 		return nil, err
 	}
 	r.head = b[1 : len(b)-1]
 	return r, nil
+}
+
+// paramValue checks the parameter name of p, records it in f and returns its text
+// for a gateway path.
+func (c *Client) paramValue(api *API, name string, p Params, f *paramFields) (string, error) {
+	switch name {
+	case ParamBizID:
+		if p.BizID < 1 {
+			return "", fmt.Errorf("%s (%d) must be 1 or more", ParamBizID, p.BizID)
+		}
+		f.BizID = &p.BizID
+		return strconv.FormatInt(p.BizID, 10), nil
+	case ParamSetID:
+		if p.SetID < 0 {
+			return "", fmt.Errorf("%s (%d) must be 0 or more", ParamSetID, p.SetID)
+		}
+		f.SetID = &p.SetID
+		return strconv.FormatInt(p.SetID, 10), nil
+	case ParamObjID:
+		if p.ObjID == "" {
+			return "", fmt.Errorf("%s must not be empty", ParamObjID)
+		}
+		f.ObjID = p.ObjID
+		return url.PathEscape(p.ObjID), nil
+	case ParamID:
+		if p.ID == "" {
+			return "", fmt.Errorf("%s must not be empty", ParamID)
+		}
+		f.ID = p.ID
+		return url.PathEscape(p.ID), nil
+	case ParamSupplierAccount:
+		return url.PathEscape(c.cfg.SupplierAccount), nil
+	}
+	return "", fmt.Errorf("the API %s names an unknown parameter %q", api.Name, name)
 }
 
 // bodyFields encodes body and returns its fields without the braces, those named in

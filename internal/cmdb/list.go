@@ -50,9 +50,18 @@ type ListResult[T any] struct {
 //
 // A failure is an *APIError, or an *InconsistentError when no walk settled.
 func List[T any, K cmp.Ordered](ctx context.Context, c *Client, api *API, params Params, body any, id func(*T) K) (*ListResult[T], error) {
+	return listShared(ctx, c, api, params, body, id, false)
+}
+
+// listShared is List; renew drops the result kept for the call first, so that it walks
+// again (unless an identical walk is in flight) and its result is kept instead.
+func listShared[T any, K cmp.Ordered](ctx context.Context, c *Client, api *API, params Params, body any, id func(*T) K, renew bool) (*ListResult[T], error) {
 	w, err := newWalker(c, api, params, body, id)
 	if err != nil {
 		return nil, err
+	}
+	if renew {
+		c.reads.drop(readKey[T](w.r))
 	}
 	return share(ctx, c, w.r, w.consistent)
 }

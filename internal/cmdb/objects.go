@@ -86,9 +86,9 @@ type InstanceQuery struct {
 	Fields []string
 }
 
-// instancesBody is the body of search_object_instances and, without fields,
+// objectInstancesBody is the body of search_object_instances and, without fields,
 // count_object_instances.
-type instancesBody struct {
+type objectInstancesBody struct {
 	Conditions json.RawMessage `json:"conditions,omitempty"`
 	Fields     []string        `json:"fields,omitempty"`
 }
@@ -99,7 +99,7 @@ var instanceKeyFields = []string{"bk_inst_id", "bk_inst_name", "bk_obj_id"}
 // SearchObjectInstances returns the instances of q's model that its conditions select,
 // ascending by bk_inst_id; Count is count_object_instances' for the same conditions.
 func (c *Client) SearchObjectInstances(ctx context.Context, q InstanceQuery) (*ListResult[Instance], error) {
-	body := instancesBody{Conditions: q.Conditions}
+	body := objectInstancesBody{Conditions: q.Conditions}
 	if q.Fields != nil {
 		body.Fields = slices.Clone(instanceKeyFields)
 		for _, f := range q.Fields {

@@ -159,19 +159,7 @@ func (a *arguments) bool(name string) bool { //nolint:unused // with_processes, 
 	return b
 }
 
-// string is a string argument; "" when null.
-func (a *arguments) string(name string) string {
-	if !a.has(name) {
-		return ""
-	}
-	var s string
-	if err := a.values[name].As(&s); err != nil {
-		a.fail(name, err)
-	}
-	return s
-}
-
-// strings is a list(string) argument; nil when null.
+// strings is a list(string) argument; nil when null, empty (not nil) when [].
 func (a *arguments) strings(name string) []string {
 	if !a.has(name) {
 		return nil
@@ -188,6 +176,18 @@ func (a *arguments) strings(name string) []string {
 		}
 	}
 	return out
+}
+
+// string is a string argument; "" when null.
+func (a *arguments) string(name string) string {
+	if !a.has(name) {
+		return ""
+	}
+	var s string
+	if err := a.values[name].As(&s); err != nil {
+		a.fail(name, err)
+	}
+	return s
 }
 
 // stringMap is a map(string) argument; nil when null.

@@ -34,6 +34,12 @@ func errorDiagnostic(err error) diag.Diagnostic {
 			disagree.Detail()+"\n\nHosts were being moved between sets and modules while the provider read them. Run "+
 				"the plan again once the change is over.")
 	}
+	var moved *cmdb.ProcessesMovedError
+	if errors.As(err, &moved) {
+		return diag.NewErrorDiagnostic(cmdb.APIListServiceInstanceDetail+" failed: "+moved.Summary(),
+			moved.Detail()+"\n\nService instances or their processes were being added, removed or moved between the read of the "+
+				"instances and the read of their processes. Run the plan again once the change is over.")
+	}
 	return diag.NewErrorDiagnostic("CMDB request failed", err.Error())
 }
 

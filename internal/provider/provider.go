@@ -76,6 +76,7 @@ var dataSourceSpecs = []*dataSourceSpec{
 	instancesSpec,
 	cloudAreasSpec,
 	dynamicGroupSpec,
+	listenersSpec,
 }
 
 // DataSources lists the provider's data sources.
