@@ -162,6 +162,7 @@ func TestServedReadFallsBack(t *testing.T) {
 		"bk_module_ids":   tftypes.NewValue(tftypes.List{ElementType: tftypes.Number}, nil),
 		"bk_host_ids":     tftypes.NewValue(tftypes.List{ElementType: tftypes.Number}, nil),
 		"labels":          tftypes.NewValue(tt.labels, nil),
+		"with_processes":  tftypes.NewValue(tftypes.Bool, nil),
 	}))
 	if err != nil {
 		t.Fatal(err)
