@@ -16,9 +16,6 @@ const (
 	detailEmpty   = int64(5005) // labels {}, created with 5001
 )
 
-func i64(v int64) *int64 { return &v }
-func bptr(v bool) *bool   { return &v }
-
 // detailFixture is testdata/topology.json with three more instances and the
 // processes of every bind_info shape.
 func detailFixture(t testing.TB) *Dataset {
@@ -42,18 +39,18 @@ func detailFixture(t testing.TB) *Dataset {
 		{ID: 7001, ServiceInstanceID: detailNginx, ProcessTemplateID: 31, Name: ptr("nginx"), FuncName: ptr("nginx"),
 			WorkPath: ptr("/usr/local/nginx"), User: ptr("root"), StartCmd: ptr("./sbin/nginx"), StopCmd: ptr("./sbin/nginx -s stop"),
 			ReloadCmd: ptr("./sbin/nginx -s reload"), RestartCmd: ptr(""), FaceStopCmd: ptr("kill -9 nginx"), PidFile: ptr("/var/run/nginx.pid"),
-			Priority: i64(1), ProcNum: i64(4), Timeout: i64(30), AutoStart: bptr(true), StartParamRegex: ptr("nginx: master"),
-			StartCheckSecs: i64(5), Description: ptr("front"), CreateTime: "2020-10-09T02:46:26.100Z", LastTime: "2021-01-02T03:04:05.006Z",
+			Priority: i64ptr(1), ProcNum: i64ptr(4), Timeout: i64ptr(30), AutoStart: bptrOf(true), StartParamRegex: ptr("nginx: master"),
+			StartCheckSecs: i64ptr(5), Description: ptr("front"), CreateTime: "2020-10-09T02:46:26.100Z", LastTime: "2021-01-02T03:04:05.006Z",
 			BindInfo: []BindRow{
-				{TemplateRowID: i64(1), IP: ptr("0.0.0.0"), Port: ptr("80,443"), Protocol: ptr(ProtocolTCP), Enable: bptr(true)},
-				{TemplateRowID: i64(2), IP: ptr("127.0.0.1"), Port: ptr("8080"), Protocol: ptr(ProtocolTCP), Enable: bptr(false)},
+				{TemplateRowID: i64ptr(1), IP: ptr("0.0.0.0"), Port: ptr("80,443"), Protocol: ptr(ProtocolTCP), Enable: bptrOf(true)},
+				{TemplateRowID: i64ptr(2), IP: ptr("127.0.0.1"), Port: ptr("8080"), Protocol: ptr(ProtocolTCP), Enable: bptrOf(false)},
 			}},
 		{ID: 7002, ServiceInstanceID: detailNginx, Name: ptr("agent")},
 		{ID: 7003, ServiceInstanceID: detailNginx, Name: ptr("exporter"), BindInfo: []BindRow{}},
 		{ID: 7004, ServiceInstanceID: detailGame, ProcessTemplateID: 32, Name: ptr("gamesvr"), BindInfo: []BindRow{
 			{},
 			{IP: ptr("::"), Port: ptr("9000-9010"), Protocol: ptr(ProtocolTCP6)},
-			{TemplateRowID: i64(3), IP: ptr("10.0.0.2"), Protocol: ptr("tcp"), Enable: bptr(true)},
+			{TemplateRowID: i64ptr(3), IP: ptr("10.0.0.2"), Protocol: ptr("tcp"), Enable: bptrOf(true)},
 		}},
 	}
 	if err := d.Validate(); err != nil {
