@@ -95,7 +95,11 @@ func (s *Server) serveListServiceInstanceDetail(c *call) *response {
 	s.pageRequested(ex, PageRequest{BizID: in.BizID, Start: p.Start, Limit: p.Limit})
 	var found []detailItem
 	if s.supplierMatches(c) {
-		found = s.store.details(in.BizID, in.keep)
+		if in.ServiceInstanceIDs != nil {
+			found = s.store.detailsOf(in.BizID, *in.ServiceInstanceIDs, in.keep)
+		} else {
+			found = s.store.details(in.BizID, in.keep)
+		}
 	}
 	found = orderDetails(found, p.Sort, uint64(ex.page.N))
 	var items []detailItem
