@@ -66,6 +66,12 @@ func idsList(ids []int64) string {
 // bk_module_ids, every one the same request (one shared walk); extra lines go in the
 // provider block.
 func perModule(url string, modules []int64, extra ...string) string {
+	return perModuleFiltered(url, modules, "", extra...)
+}
+
+// perModuleFiltered is perModule with a line of further filter arguments in each data
+// source.
+func perModuleFiltered(url string, modules []int64, filter string, extra ...string) string {
 	return bkcmdbRequired + bkcmdbProvider(url, "esb", extra...) + fmt.Sprintf(`
 locals {
   modules = %s
@@ -76,12 +82,13 @@ data "bkcmdb_service_instances" "module" {
   bk_biz_id       = %d
   set_template_id = %d
   bk_module_ids   = [tonumber(each.key)]
+  %s
 }
 
 output "instances" {
   value = sum([for d in data.bkcmdb_service_instances.module : length(d.instances)])
 }
-`, idsList(modules), bizID, tplID)
+`, idsList(modules), bizID, tplID, filter)
 }
 
 // fleet reads each template with its own data source (a for_each) through the
