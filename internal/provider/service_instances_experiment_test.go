@@ -51,8 +51,8 @@ func TestExperimentStatesAreTheShippedOnes(t *testing.T) {
 		}
 		pd := &providerData{client: client}
 		for _, tc := range []struct {
-			name   string
-			set    map[string]tftypes.Value
+			name     string
+			set      map[string]tftypes.Value
 			minBytes int // of the state: the instances are there
 		}{
 			{"one module", map[string]tftypes.Value{"bk_module_ids": ids(mine[1])}, 50000},
