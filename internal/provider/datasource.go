@@ -159,6 +159,25 @@ func (a *arguments) bool(name string) bool { //nolint:unused // with_processes, 
 	return b
 }
 
+// strings is a list(string) argument; nil when null, empty (not nil) when [].
+func (a *arguments) strings(name string) []string {
+	if !a.has(name) {
+		return nil
+	}
+	var elems []tftypes.Value
+	if err := a.values[name].As(&elems); err != nil {
+		a.fail(name, err)
+		return nil
+	}
+	out := make([]string, len(elems))
+	for i, e := range elems {
+		if err := e.As(&out[i]); err != nil {
+			a.fail(name, err)
+		}
+	}
+	return out
+}
+
 // string is a string argument; "" when null.
 func (a *arguments) string(name string) string { //nolint:unparam // an argument reader like int64: every string argument is "name" today
 	if !a.has(name) {

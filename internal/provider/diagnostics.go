@@ -28,6 +28,12 @@ func errorDiagnostic(err error) diag.Diagnostic {
 			inconsistent.Detail()+"\n\nRecords were being added or removed while the provider paged through "+
 				"them. Run the plan again once the change is over; a larger page_size means fewer pages and a shorter window.")
 	}
+	var moved *cmdb.ProcessesMovedError
+	if errors.As(err, &moved) {
+		return diag.NewErrorDiagnostic(cmdb.APIListServiceInstanceDetail+" failed: "+moved.Summary(),
+			moved.Detail()+"\n\nService instances or their processes were being added, removed or moved between the read of the "+
+				"instances and the read of their processes. Run the plan again once the change is over.")
+	}
 	return diag.NewErrorDiagnostic("CMDB request failed", err.Error())
 }
 

@@ -73,6 +73,7 @@ var dataSourceSpecs = []*dataSourceSpec{
 	modulesSpec,
 	serviceInstancesSpec,
 	hostsSpec,
+	listenersSpec,
 }
 
 // DataSources lists the provider's data sources.

@@ -94,7 +94,17 @@ func stateFixtures() map[string]stateFixture {
 		hosts = append(hosts, cmdb.Host{ID: id, Name: "h", InnerIP: cmdb.CommaList{"10.0.0.1", "10.0.0.2"}, CloudID: id % 7,
 			OSType: "", State: "运行中", Operators: cmdb.CommaList{"a", "b", "c"}})
 	}
-	instances := []cmdb.ServiceInstance{{ID: 1, Name: "10.0.0.1_nginx", BizID: 3, ModuleID: 4, HostID: 5, Labels: map[string]string{"env": "prod"}}}
+	instances := []cmdb.ServiceInstance{{ID: 1, Name: "10.0.0.1_nginx", BizID: 3, ModuleID: 4, HostID: 5, Labels: map[string]string{"env": "prod"}}, {ID: 2}}
+	instanceProcesses := instanceRows(instances, [][]cmdb.ProcessInstance{{
+		{Process: cmdb.Process{ID: math.MaxInt64, Name: "nginx", User: long, BindInfo: []cmdb.BindInfo{
+			{IP: "0.0.0.0", Port: "80,443", Protocol: cmdb.ProtocolTCP, Enable: true}, {}, {IP: "::1", Port: "8000-8010", Protocol: "7"}}}},
+		{Process: cmdb.Process{ID: 1}, Relation: cmdb.ProcessRelation{ProcessTemplateID: 1 << 53}},
+	}, nil})
+	listeners := []listener{
+		{ServiceInstanceID: 1, ModuleID: 4, HostID: 5, ProcessID: math.MaxInt64, ProcessName: "nginx", Protocol: cmdb.ProtocolTCP6,
+			BindIP: "::", Address: "fd00::1", Target: "[fd00::1]:443", Port: 443, PortLast: 443, Enabled: true},
+		{Port: 8000, PortLast: 8010, BindIP: long},
+	}
 	many := make([]cmdb.Host, 70_000) // an array32 length
 	for i := range many {
 		many[i] = cmdb.Host{ID: int64(i + 1), InnerIP: cmdb.CommaList{"10.1.0.1"}}
@@ -139,11 +149,17 @@ func stateFixtures() map[string]stateFixture {
 		"service_instances": {
 			config: map[string]tftypes.Value{"bk_biz_id": testNumber(3), "set_template_id": testNumber(7),
 				"labels": tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, map[string]tftypes.Value{"env": str("prod")})},
-			computed: []stateAttr{intAttr("total", 1), serviceInstanceRecord.list("instances", instances)},
+			computed: []stateAttr{intAttr("total", 1), serviceInstanceRecord.list("instances", instanceProcesses)},
 			reference: func(typ tftypes.Object) map[string]tftypes.Value {
 				list, _ := typ.AttributeTypes["instances"].(tftypes.List)
-				return map[string]tftypes.Value{"total": testNumber(1), "instances": referenceList(serviceInstanceRecord, list, instances)}
+				return map[string]tftypes.Value{"total": testNumber(1), "instances": referenceList(serviceInstanceRecord, list, instanceProcesses)}
 			},
+		},
+		"listeners": {
+			config: map[string]tftypes.Value{"bk_biz_id": testNumber(3), "set_template_id": testNumber(7),
+				"include_loopback": tftypes.NewValue(tftypes.Bool, true)},
+			computed:  []stateAttr{listenerRecord.list("listeners", listeners)},
+			reference: listOf("listeners", func(l tftypes.List) tftypes.Value { return referenceList(listenerRecord, l, listeners) }),
 		},
 	}
 }
