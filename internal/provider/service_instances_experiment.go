@@ -35,7 +35,7 @@ func init() {
 		}
 		return []stateAttr{
 			intAttr("total", res.Count),
-			serviceInstanceRecord.list("instances", instances),
+			serviceInstanceRecord.list("instances", instanceRows(instances, nil)),
 		}, nil
 	}
 }
