@@ -5,7 +5,10 @@
 #   1. Go benchmarks, in-process, against the emulator at 20 ms latency: the client's page
 #      walk alone (internal/cmdb BenchmarkWalk) and the full ReadDataSource through the
 #      provider server (internal/provider BenchmarkReadDataSource), 10k and 100k instances,
-#      parallelism 1 and 4. The whole matrix: go test ./internal/provider ./internal/cmdb -run '^$' -bench . -benchmem
+#      parallelism 1 and 4; 100k instances with processes read without and with
+#      with_processes and as listeners (BenchmarkReadProcesses); the 50 reads of the
+#      split after its walk (BenchmarkReadSplit, latency 0). The whole matrix:
+#      go test ./internal/provider ./internal/cmdb -run '^$' -bench . -benchmem
 #   2. terraform plan end to end (cmd/benchmark), 20 ms latency, median of BENCH_RUNS
 #      (default 3) interleaved runs, on Terraform and on the pinned OpenTofu
 #      (scripts/build-tofu.sh): bkcmdb at parallelism 1 and 4 side by side with the
@@ -65,6 +68,8 @@ echo "== Go benchmarks (benchtime $benchtime)" >&2
     -benchmem -benchtime "$benchtime" ${BENCHARGS:-}
   go test ./internal/provider -run '^$' -bench '^BenchmarkReadDataSource$/^N=(10000|100000)$/^latency=20ms$/^parallelism=(1|4)$' \
     -benchmem -benchtime "$benchtime" ${BENCHARGS:-}
+  go test ./internal/provider -run '^$' -bench '^BenchmarkReadProcesses$/.*/^latency=20ms$' -benchmem -benchtime "$benchtime" ${BENCHARGS:-}
+  go test ./internal/provider -run '^$' -bench '^BenchmarkReadSplit$' -benchmem -benchtime "$benchtime" ${BENCHARGS:-}
 } | grep -E '^(Benchmark|cpu:)' | tee "$work/gobench.txt"
 
 # The CLIs: the one with-terraform.sh chose, and the pinned OpenTofu unless that is it.

@@ -34,24 +34,9 @@ func BenchmarkReadSplit(b *testing.B) {
 	}
 	slices.Sort(ids)
 	ctx := context.Background()
-	clearProviderEnvTB(b)
-	server, err := NewProtocol6Server("bench")()
-	if err != nil {
-		b.Fatal(err)
-	}
-	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil || hasError(schemas.Diagnostics) {
-		b.Fatalf("GetProviderSchema: %v %v", err, schemas.Diagnostics)
-	}
+	server, configure, types := benchServer(b, srv, 4)
 	typeName := TypeName + "_service_instances"
-	dsType := schemas.DataSourceSchemas[typeName].ValueType()
-	providerConfig := dynamicValue(b, schemas.Provider.ValueType(), map[string]tftypes.Value{
-		"base_url":      tftypes.NewValue(tftypes.String, srv.URL()),
-		"gateway":       tftypes.NewValue(tftypes.String, "esb"),
-		"bk_app_code":   tftypes.NewValue(tftypes.String, testAppCode),
-		"bk_app_secret": tftypes.NewValue(tftypes.String, testAppSecret),
-		"bk_username":   tftypes.NewValue(tftypes.String, testUser),
-	})
+	dsType := types[typeName]
 	reqs := make([]*tfprotov6.ReadDataSourceRequest, len(ids))
 	for i, id := range ids {
 		cfg := dynamicValue(b, dsType, map[string]tftypes.Value{
@@ -65,10 +50,7 @@ func BenchmarkReadSplit(b *testing.B) {
 	// Each op configures anew (untimed), so that the walk is not kept from the op
 	// before, and walks once (untimed).
 	prepare := func() {
-		configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.11.4", Config: &providerConfig})
-		if err != nil || hasError(configured.Diagnostics) {
-			b.Fatalf("ConfigureProvider: %v %v", err, diagText(configured.Diagnostics))
-		}
+		configure()
 		readOnce(ctx, b, server, reqs[0])
 	}
 	var stateBytes int
