@@ -28,6 +28,7 @@ func TestDetailsOfMatchesTheScan(t *testing.T) {
 	s := newStore(d, false)
 	loose := Instance{ID: 20001, BizID: 2, ModuleID: 8990, HostID: d.Hosts[0].ID, Name: "loose"}
 	s.others[loose.ID] = loose
+	s.others[20002] = Instance{ID: 20002, BizID: 3, ModuleID: 8990, HostID: other.Hosts[0].ID, Name: "loose elsewhere"}
 	module := d.Modules[1].ID
 	for _, tc := range []struct {
 		name string
@@ -36,7 +37,7 @@ func TestDetailsOfMatchesTheScan(t *testing.T) {
 		{"unsorted, repeated, unknown", detailQuery{BizID: 2, ServiceInstanceIDs: &[]int64{1500, 3, 3, 999999, 7, 1, 2000, 1999}}},
 		{"another business's ids", detailQuery{BizID: 2, ServiceInstanceIDs: &[]int64{10001, 10002, 5}}},
 		{"the other business", detailQuery{BizID: 3, ServiceInstanceIDs: &[]int64{10001, 10002, 5}}},
-		{"outside any template", detailQuery{BizID: 2, ServiceInstanceIDs: &[]int64{20001, 4}}},
+		{"outside any template", detailQuery{BizID: 2, ServiceInstanceIDs: &[]int64{20002, 20001, 4}}},
 		{"with a module filter", detailQuery{BizID: 2, ModuleID: module, ServiceInstanceIDs: &[]int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}}},
 		{"empty list", detailQuery{BizID: 2, ServiceInstanceIDs: &[]int64{}}},
 	} {
