@@ -68,7 +68,8 @@ func TestExecuteDynamicGroupRows(t *testing.T) {
 
 // TestExecuteDynamicGroupRecords: host rows hold the fields asked plus
 // bk_host_id and bk_cloud_id, IPs comma-joined; set rows the fields plus
-// default; an empty group is info [] and count 0; disable_counter 0; a
+// default; an empty group is info [] and count 0, as is a host group's page
+// past the end (a set group's keeps the total); disable_counter 0; a
 // group of another business runs on that business.
 func TestExecuteDynamicGroupRecords(t *testing.T) {
 	s, d := demoServer(t, Options{})
@@ -96,6 +97,14 @@ func TestExecuteDynamicGroupRecords(t *testing.T) {
 		}
 		if n, _ := callAPI(t, s, gw, groupExecReq("3", GeneratedGroupID(8), map[string]any{"fields": []string{"bk_host_id"}, "page": page(0, 500, "")})).records(t); n != len(d.HostsOf(3, nil, nil, nil)) {
 			t.Fatalf("%s: payment's canary: %d hosts", gw, n)
+		}
+		for _, g := range []int{2, 4} {
+			if n, info := callAPI(t, s, gw, groupExecReq("2", GeneratedGroupID(g), map[string]any{"fields": []string{"bk_host_id"}, "page": page(400, 10, "")})).records(t); n != 0 || len(info) != 0 {
+				t.Fatalf("%s: group %d past the end: count %d, %d rows", gw, g, n, len(info))
+			}
+		}
+		if n, _ := callAPI(t, s, gw, groupExecReq("2", GeneratedGroupID(5), map[string]any{"fields": []string{"bk_set_id"}, "page": page(400, 10, "")})).records(t); n != len(groupWant(d)[5]) {
+			t.Fatalf("%s: set group past the end: count %d", gw, n)
 		}
 		if n, info := callAPI(t, s, gw, groupExecReq("2", GeneratedGroupID(2), map[string]any{"fields": []string{"bk_host_id"}, "disable_counter": true, "page": page(0, 2, "")})).records(t); n != 0 || len(info) != 2 {
 			t.Fatalf("%s: disable_counter: %d %v", gw, n, info)
@@ -161,5 +170,23 @@ func TestDynamicGroupsMutator(t *testing.T) {
 	}
 	if len(s.Snapshot().DynamicGroupsOf(2)) != 7 {
 		t.Fatal("snapshot groups")
+	}
+}
+
+// TestExecuteDynamicGroupSetAndModuleRules: module rules apply within the
+// sets the set rules select.
+func TestExecuteDynamicGroupSetAndModuleRules(t *testing.T) {
+	s, d := demoServer(t, Options{})
+	gz := setIDsOf(filterSets(d.SetsOf(2), func(st Set) bool { return st.Name == "web-gz" }))
+	nginx := moduleIDsOf(filterModules(d.ModulesOf(2, gz[0]), func(m Module) bool { return m.Name == "nginx" }))
+	want := hostIDsOf(d.HostsOf(2, nil, nginx, nil))
+	s.Mutator().InsertDynamicGroup(DynamicGroup{BizID: 2, ID: "gz-nginx", Name: "gz-nginx", ObjID: "host", Info: GroupInfo{Condition: []GroupCondition{
+		{ObjID: "set", Condition: []GroupRule{{Field: "bk_set_name", Operator: "$eq", Value: "web-gz"}}},
+		{ObjID: "module", Condition: []GroupRule{{Field: "bk_module_name", Operator: "$eq", Value: "nginx"}}},
+	}}})
+	for _, gw := range gateways {
+		if got, _ := execIDs(t, s, gw, "gz-nginx", "bk_host_id", []string{"bk_host_id"}, 100, "bk_host_id"); len(want) == 0 || !slices.Equal(got, want) {
+			t.Fatalf("%s: %v, want %v", gw, got, want)
+		}
 	}
 }

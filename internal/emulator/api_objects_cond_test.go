@@ -81,6 +81,7 @@ func TestObjectInstancesConditions(t *testing.T) {
 		{"greater_or_equal big int", qbAnd(qbRuleOf("serial", "greater_or_equal", serial(38))), []int64{firstMySQLID + 38, firstMySQLID + 39}},
 		{"greater big int against 2^53+1", qbAnd(qbRuleOf("serial", "greater", bigNumber(MySQLSerialBase))), where(func(in ModelInstance) bool { return in.ID != firstMySQLID })},
 		{"less_or_equal big int", qbAnd(qbRuleOf("serial", "less_or_equal", serial(1))), []int64{firstMySQLID, firstMySQLID + 1}},
+		{"greater than 2^53 written as a float", qbAnd(qbRuleOf("serial", "greater", json.Number("9007199254740992.0"))), where(func(ModelInstance) bool { return true })},
 		{"less than a fraction", qbAnd(qbRuleOf("serial", "less", json.Number("9007199254740993.5"))), []int64{firstMySQLID}},
 		{"begins_with", qbAnd(qbRuleOf("version", "begins_with", "8.")), where(func(in ModelInstance) bool { return strings.HasPrefix(strAttr(in, "version"), "8.") })},
 		{"begins_with is case-sensitive", qbAnd(qbRuleOf("bk_inst_name", "begins_with", "MYSQL")), []int64{}},
