@@ -137,6 +137,10 @@ if [[ "$agree" != true ]]; then
   exit 1
 fi
 
+echo
+echo "==> listener targets (address:port per module, from bkcmdb_listeners)"
+tf output listener_targets
+
 requests="$(grep -c . "$tmp/emulator.log" || true)"
 echo
 echo "demo: ok ($requests requests served by the emulator)"

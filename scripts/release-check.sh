@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# make release-check: validate .goreleaser.yml with the pinned goreleaser, then run a
-# snapshot release (build, zip archives, SHA256SUMS with the manifest; no signing,
+# make release-check: check CHANGELOG.md (the Registry convention, and an entry for the
+# release tag at HEAD or $RELEASE_TAG: scripts/changelog-check.sh), validate
+# .goreleaser.yml with the pinned goreleaser, then run a snapshot release (build, zip
+# archives, SHA256SUMS with the manifest; no signing,
 # no publishing) for linux/amd64, darwin/arm64 and windows/amd64 only.
 #
 # The snapshot uses a copy of .goreleaser.yml whose block between the
@@ -14,6 +16,9 @@ cd "$BKCMDB_ROOT"
 
 targets="${RELEASE_TARGETS:-linux_amd64 darwin_arm64 windows_amd64}"
 goreleaser=(go tool -modfile="$BKCMDB_ROOT/tools/go.mod" goreleaser)
+
+echo "==> changelog-check"
+scripts/changelog-check.sh
 
 echo "==> goreleaser check"
 "${goreleaser[@]}" check --config .goreleaser.yml

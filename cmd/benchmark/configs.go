@@ -63,9 +63,16 @@ func idsList(ids []int64) string {
 }
 
 // perModule reads the template as one data source per module: a for_each with
-// bk_module_ids, every one the same request (one shared walk).
-func perModule(url string, modules []int64) string {
-	return bkcmdbRequired + bkcmdbProvider(url, "esb") + fmt.Sprintf(`
+// bk_module_ids, every one the same request (one shared walk); extra lines go in the
+// provider block.
+func perModule(url string, modules []int64, extra ...string) string {
+	return perModuleFiltered(url, modules, "", extra...)
+}
+
+// perModuleFiltered is perModule with a line of further filter arguments in each data
+// source.
+func perModuleFiltered(url string, modules []int64, filter string, extra ...string) string {
+	return bkcmdbRequired + bkcmdbProvider(url, "esb", extra...) + fmt.Sprintf(`
 locals {
   modules = %s
 }
@@ -75,12 +82,13 @@ data "bkcmdb_service_instances" "module" {
   bk_biz_id       = %d
   set_template_id = %d
   bk_module_ids   = [tonumber(each.key)]
+  %s
 }
 
 output "instances" {
   value = sum([for d in data.bkcmdb_service_instances.module : length(d.instances)])
 }
-`, idsList(modules), bizID, tplID)
+`, idsList(modules), bizID, tplID, filter)
 }
 
 // fleet reads each template with its own data source (a for_each) through the
@@ -170,4 +178,19 @@ output "instances" {
   value = length(local.instances)
 }
 `, url, pageSize, emulator.DefaultAppCode, emulator.DefaultAppSecret, emulator.DefaultUser, bizID, tplID)
+}
+
+// listenersRead reads every listener of the template; the output instances is the
+// number of listeners.
+func listenersRead(url string) string {
+	return bkcmdbRequired + bkcmdbProvider(url, "esb", "parallelism = 4") + fmt.Sprintf(`
+data "bkcmdb_listeners" "all" {
+  bk_biz_id       = %d
+  set_template_id = %d
+}
+
+output "instances" {
+  value = length(data.bkcmdb_listeners.all.listeners)
+}
+`, bizID, tplID)
 }

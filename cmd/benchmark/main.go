@@ -10,7 +10,14 @@
 //   - shared: 1 data source, then 8 with identical arguments: requests per plan;
 //   - filtered: 100,000 instances in 100 modules, whole and with bk_module_ids keeping one;
 //   - split: 100,000 instances in 50 modules as one data source per module (for_each,
-//     bk_module_ids, one shared walk) against hashicorp/http per page.
+//     bk_module_ids, one shared walk) against hashicorp/http per page; also with the
+//     provider's parallelism = 16, with the CLI's -parallelism=50 and, given
+//     -bkcmdb-experiment-dir, the benchmark-only build that reads each module
+//     through list_service_instance_detail;
+//   - processes: 100,000 instances with 1 to 3 processes each, read with and without
+//     with_processes;
+//   - listeners: the same data as bkcmdb_listeners and as bkcmdb_service_instances
+//     with with_processes.
 //
 // Each variant runs -runs times, interleaved (the order turns each round); the report
 // gives medians of the wall time, of the requests the emulator saw and of the peak RSS
@@ -48,12 +55,13 @@ import (
 func main() {
 	var (
 		tfPath    = flag.String("terraform", "terraform", "Terraform CLI (\"\" for none)")
-		tofuPath  = flag.String("tofu", "", "OpenTofu CLI: compare and split run on it too; the others run on the first CLI only")
+		tofuPath  = flag.String("tofu", "", "OpenTofu CLI: compare, split, processes and listeners run on it too; the others run on the first CLI only")
 		bkcmdbDir = flag.String("bkcmdb-dir", "", "directory holding terraform-provider-bkcmdb")
 		httpDir   = flag.String("http-dir", "", "directory holding terraform-provider-http")
+		expDir    = flag.String("bkcmdb-experiment-dir", "", "directory holding terraform-provider-bkcmdb built with -tags benchsplit: adds the split's experiment variant")
 		sizesFlag = flag.String("sizes", "10000,100000", "instance counts of compare, comma-separated")
-		bigSize   = flag.Int("big", 100000, "instances of filtered and split")
-		kinds     = flag.String("scenarios", "compare,fleet,shared,filtered,split", "scenarios to run, comma-separated")
+		bigSize   = flag.Int("big", 100000, "instances of filtered, split, processes and listeners")
+		kinds     = flag.String("scenarios", "compare,fleet,shared,filtered,split,processes,listeners", "scenarios to run, comma-separated")
 		latency   = flag.Duration("latency", 20*time.Millisecond, "emulator latency per request")
 		runs      = flag.Int("runs", 3, "runs of each variant (the median is reported)")
 		mdPath    = flag.String("md", "", "markdown file whose bench:begin/bench:end section receives the results")
@@ -100,17 +108,11 @@ func main() {
 		fatalf("%v", err)
 	}
 	defer os.RemoveAll(work)
-	cliConfig := filepath.Join(work, "cli.tfrc")
-	writeFile(cliConfig, fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "registry.terraform.io/bkcmdb/bkcmdb"  = %[1]q
-    "registry.terraform.io/hashicorp/http" = %[2]q
-    "registry.opentofu.org/bkcmdb/bkcmdb"  = %[1]q
-    "registry.opentofu.org/hashicorp/http" = %[2]q
-  }
-  direct {}
-}
-`, abs(*bkcmdbDir), abs(*httpDir)))
+	cliConfig := writeCLIConfig(filepath.Join(work, "cli.tfrc"), *bkcmdbDir, *httpDir)
+	experimentConfig := ""
+	if *expDir != "" {
+		experimentConfig = writeCLIConfig(filepath.Join(work, "cli-experiment.tfrc"), *expDir, *httpDir)
+	}
 	for _, c := range clis {
 		fmt.Printf("%s: %s\n", c.name, c.version)
 	}
@@ -138,13 +140,21 @@ func main() {
 	}
 	for _, c := range clis {
 		if want["split"] {
-			makers = append(makers, func() *scenario { return splitScenario(c, *bigSize, *latency) })
+			makers = append(makers, func() *scenario { return splitScenario(c, *bigSize, *latency, experimentConfig != "") })
+		}
+	}
+	for _, c := range clis {
+		if want["processes"] {
+			makers = append(makers, func() *scenario { return processesScenario(c, *bigSize, *latency) })
+		}
+		if want["listeners"] {
+			makers = append(makers, func() *scenario { return listenersScenario(c, *bigSize, *latency) })
 		}
 	}
 	var all []*scenario
 	for _, mk := range makers {
 		s := mk()
-		s.run(*runs, cliConfig, work)
+		s.run(*runs, cliConfig, experimentConfig, work)
 		s.data = nil
 		debug.FreeOSMemory()
 		all = append(all, s)
@@ -167,6 +177,22 @@ func main() {
 		}
 		fmt.Printf("\nwrote the results into %s\n", *mdPath)
 	}
+}
+
+// writeCLIConfig writes a CLI config at path whose dev_overrides point both
+// registries' bkcmdb at bkcmdbDir and http at httpDir, and returns path.
+func writeCLIConfig(path, bkcmdbDir, httpDir string) string {
+	writeFile(path, fmt.Sprintf(`provider_installation {
+  dev_overrides {
+    "registry.terraform.io/bkcmdb/bkcmdb"  = %[1]q
+    "registry.terraform.io/hashicorp/http" = %[2]q
+    "registry.opentofu.org/bkcmdb/bkcmdb"  = %[1]q
+    "registry.opentofu.org/hashicorp/http" = %[2]q
+  }
+  direct {}
+}
+`, abs(bkcmdbDir), abs(httpDir)))
+	return path
 }
 
 // findCLI resolves a CLI and reads its name and version.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -24,13 +25,18 @@ type result struct {
 	providerCnt int
 	requests    int // requests the emulator received
 	limited     int // of them, answered by its rate limit (HTTP 429, or a rate-limit envelope)
+	output      int // the output instances the plan showed
 }
 
-// plan runs `tf plan` in dir against srv and measures it. The plan must show the
-// output instances = want, which proves every instance was read.
-func plan(tf, cliConfig, dir string, want int, srv *emulator.Server) (result, error) {
+// outputLine finds the output instances in a plan.
+var outputLine = regexp.MustCompile(`(?m)^\s*\+?\s*instances\s*=\s*(\d+)\s*$`)
+
+// plan runs `tf plan` (with args) in dir against srv and measures it. The plan must
+// show the output instances = want (any count when want is -1), which proves every
+// instance was read.
+func plan(tf, cliConfig, dir string, want int, args []string, srv *emulator.Server) (result, error) {
 	srv.ResetRequests()
-	cmd := exec.Command(tf, "plan", "-input=false", "-lock=false", "-no-color")
+	cmd := exec.Command(tf, append([]string{"plan", "-input=false", "-lock=false", "-no-color"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = benchEnv(cliConfig)
 	var out bytes.Buffer
@@ -52,11 +58,16 @@ func plan(tf, cliConfig, dir string, want int, srv *emulator.Server) (result, er
 	if err != nil {
 		return result{}, fmt.Errorf("%v\n%s", err, tail(out.String(), 40))
 	}
-	if w := fmt.Sprintf("instances = %d", want); !strings.Contains(out.String(), w) {
-		return result{}, fmt.Errorf("plan output lacks %q:\n%s", w, tail(out.String(), 40))
+	m := outputLine.FindStringSubmatch(out.String())
+	if m == nil {
+		return result{}, fmt.Errorf("plan output lacks instances:\n%s", tail(out.String(), 40))
+	}
+	shown, _ := strconv.Atoi(m[1])
+	if want >= 0 && shown != want {
+		return result{}, fmt.Errorf("plan shows instances = %d, want %d:\n%s", shown, want, tail(out.String(), 40))
 	}
 
-	res := result{wall: wall, requests: srv.RequestCount()}
+	res := result{wall: wall, requests: srv.RequestCount(), output: shown}
 	for _, r := range srv.Requests() {
 		if r.Status == 429 || r.Code == emulator.CodeESBRateLimit || r.Code == emulator.CodeCMDBRateLimit || r.Code == emulator.CodeGWRateLimit {
 			res.limited++

@@ -75,6 +75,8 @@ func report(all []*scenario, clis []cli, latency time.Duration, runs int, comman
 	reportShared(&b, byKind["shared"])
 	reportFiltered(&b, byKind["filtered"])
 	reportSplit(&b, byKind["split"])
+	reportProcesses(&b, byKind["processes"])
+	reportListeners(&b, byKind["listeners"])
 	return b.String()
 }
 
@@ -171,7 +173,8 @@ func reportSplit(b *strings.Builder, list []*scenario) {
 	if len(list) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "### Split by module: %d instances in 50 modules\n\n", list[0].n)
+	fmt.Fprintf(b, "### Split by module: %d instances in 50 modules (%d processes, which only list_service_instance_detail sends)\n\n",
+		list[0].n, list[0].procs)
 	plainTable(b, list)
 	b.WriteString("\n| CLI | per module ÷ http: wall | per module ÷ http: RSS sum | one data source ÷ http: wall | requests per plan: per module, one data source |\n")
 	b.WriteString("|---|---:|---:|---:|---|\n")
@@ -179,6 +182,55 @@ func reportSplit(b *strings.Builder, list []*scenario) {
 		m := s.summaries()
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %d, %d |\n", s.cli.name, ratio(m[2].wall.Seconds(), m[0].wall.Seconds()),
 			ratio(float64(m[2].kb), float64(m[0].kb)), ratio(m[1].wall.Seconds(), m[0].wall.Seconds()), m[2].requests, m[1].requests)
+	}
+	if len(list[0].variants) > 3 {
+		b.WriteString("\nThe levers of the split, each ÷ http per page and ÷ the per-module plan of the same run:\n\n")
+		b.WriteString("| CLI | configuration | wall (s) | ÷ http: wall | ÷ per module: wall | requests per plan |\n")
+		b.WriteString("|---|---|---:|---:|---:|---:|\n")
+		for _, s := range list {
+			m := s.summaries()
+			for i := 2; i < len(s.variants); i++ {
+				fmt.Fprintf(b, "| %s | %s | %.2f | %s | %s | %d |\n", s.cli.name, s.variants[i].name, m[i].wall.Seconds(),
+					ratio(m[i].wall.Seconds(), m[0].wall.Seconds()), ratio(m[i].wall.Seconds(), m[2].wall.Seconds()), m[i].requests)
+			}
+		}
+	}
+	b.WriteString("\n")
+}
+
+// processesHeader describes the data of the processes and listeners scenarios.
+func processesHeader(b *strings.Builder, title string, s *scenario) {
+	fmt.Fprintf(b, "### %s: %d instances, %d processes (%.2f per instance)\n\n", title, s.n, s.procs, float64(s.procs)/float64(s.n))
+}
+
+func reportProcesses(b *strings.Builder, list []*scenario) {
+	if len(list) == 0 {
+		return
+	}
+	processesHeader(b, "`with_processes` (issue 15)", list[0])
+	plainTable(b, list)
+	b.WriteString("\n| CLI | with ÷ without: wall | with ÷ without: RSS sum | requests per plan: without, with |\n")
+	b.WriteString("|---|---:|---:|---|\n")
+	for _, s := range list {
+		m := s.summaries()
+		fmt.Fprintf(b, "| %s | %s | %s | %d, %d |\n", s.cli.name, ratio(m[1].wall.Seconds(), m[0].wall.Seconds()),
+			ratio(float64(m[1].kb), float64(m[0].kb)), m[0].requests, m[1].requests)
+	}
+	b.WriteString("\n")
+}
+
+func reportListeners(b *strings.Builder, list []*scenario) {
+	if len(list) == 0 {
+		return
+	}
+	processesHeader(b, "`bkcmdb_listeners` (issue 15)", list[0])
+	plainTable(b, list)
+	b.WriteString("\n| CLI | listeners | listeners ÷ service_instances with_processes: wall | RSS sum | requests per plan: with_processes, listeners |\n")
+	b.WriteString("|---|---:|---:|---:|---|\n")
+	for _, s := range list {
+		m := s.summaries()
+		fmt.Fprintf(b, "| %s | %d | %s | %s | %d, %d |\n", s.cli.name, s.results[1][0].output, ratio(m[1].wall.Seconds(), m[0].wall.Seconds()),
+			ratio(float64(m[1].kb), float64(m[0].kb)), m[0].requests, m[1].requests)
 	}
 	b.WriteString("\n")
 }

@@ -21,14 +21,22 @@ type cli struct {
 type variant struct {
 	name   string
 	config func(url string) string
-	want   int // the plan's output instances
+	// want is the plan's output instances: a count the plan must show, or -1 for any
+	// (the count shown is kept as the result's outputs).
+	want int
+	// planArgs are extra arguments of `plan` (such as -parallelism=50).
+	planArgs []string
+	// experiment runs the variant on the provider built with -tags benchsplit
+	// (-bkcmdb-experiment-dir): benchmark-only behaviour, not the shipped provider's.
+	experiment bool
 }
 
 // scenario is a set of variants planned side by side against one emulator.
 type scenario struct {
-	kind     string // "compare", "fleet", "shared", "filtered", "split"
+	kind     string // "compare", "fleet", "shared", "filtered", "split", "processes", "listeners"
 	cli      cli
 	n        int // instances served
+	procs    int // processes of the data served
 	data     *emulator.Dataset
 	opts     emulator.Options // Data is set from data
 	variants []variant
@@ -36,7 +44,7 @@ type scenario struct {
 }
 
 // run plans every variant runs times, interleaved (the order turns each round).
-func (s *scenario) run(runs int, cliConfig, work string) {
+func (s *scenario) run(runs int, cliConfig, experimentConfig, work string) {
 	opts := s.opts
 	opts.Data, opts.StrictLimits = s.data, true
 	srv := emulator.New(opts)
@@ -61,12 +69,20 @@ func (s *scenario) run(runs int, cliConfig, work string) {
 		for k := range s.variants {
 			i := (k + r) % len(s.variants)
 			srv.SetRateLimit(opts.RateLimit) // a full bucket for every plan
-			got, err := plan(s.cli.path, cliConfig, dirs[i], s.variants[i].want, srv)
+			v := &s.variants[i]
+			config := cliConfig
+			if v.experiment {
+				if experimentConfig == "" {
+					fatalf("%s: variant %q needs -bkcmdb-experiment-dir", s.kind, v.name)
+				}
+				config = experimentConfig
+			}
+			got, err := plan(s.cli.path, config, dirs[i], v.want, v.planArgs, srv)
 			if err != nil {
 				fatalf("%s %s N=%d %s: %v", s.kind, s.cli.name, s.n, s.variants[i].name, err)
 			}
-			fmt.Printf("%-8s %-9s N=%-6d run %d  %-34s wall %6.2fs  terraform %5d MiB  provider %5d MiB  requests %4d  429 %3d\n",
-				s.kind, s.cli.name, s.n, r+1, s.variants[i].name, got.wall.Seconds(), got.tfKB>>10, got.providerKB>>10, got.requests, got.limited)
+			fmt.Printf("%-9s %-9s N=%-6d run %d  %-44s wall %6.2fs  terraform %5d MiB  provider %5d MiB  requests %4d  429 %3d  output %d\n",
+				s.kind, s.cli.name, s.n, r+1, v.name, got.wall.Seconds(), got.tfKB>>10, got.providerKB>>10, got.requests, got.limited, got.output)
 			s.results[i] = append(s.results[i], got)
 		}
 	}
@@ -136,9 +152,15 @@ func filteredScenario(c cli, n int, latency time.Duration) *scenario {
 }
 
 // splitScenario: 100,000 instances in 50 modules, as one data source per module
-// against the hashicorp/http per-page alternative (and one bkcmdb data source).
-func splitScenario(c cli, n int, latency time.Duration) *scenario {
-	data := emulator.Templates(bizID, tplID, 1, 50, n, seed)
+// against the hashicorp/http per-page alternative (and one bkcmdb data source), and
+// the levers of the split: the provider's parallelism, the CLI's -parallelism, and,
+// with experiment, the benchmark-only build that reads each module through
+// list_service_instance_detail by bk_module_id (what the contract's "no detail
+// request without with_processes" costs). The instances have the emulator's
+// processes, as real ones do: list_service_instance_by_set_template does not send
+// them, list_service_instance_detail always does.
+func splitScenario(c cli, n int, latency time.Duration, experiment bool) *scenario {
+	data := emulator.WithProcesses(emulator.Templates(bizID, tplID, 1, 50, n, seed), seed, nil)
 	var modules []int64
 	for _, m := range data.Modules {
 		if m.SetTemplateID == tplID {
@@ -146,9 +168,25 @@ func splitScenario(c cli, n int, latency time.Duration) *scenario {
 		}
 	}
 	slices.Sort(modules)
-	return &scenario{kind: "split", cli: c, n: n, data: data, opts: emulator.Options{Latency: latency}, variants: []variant{
+	perModuleName := fmt.Sprintf("bkcmdb per module (%d, for_each)", len(modules))
+	s := &scenario{kind: "split", cli: c, n: n, procs: len(data.Processes), data: data, opts: emulator.Options{Latency: latency}, variants: []variant{
 		{name: "http per page", config: httpConfig, want: n},
 		{name: "bkcmdb one data source", config: func(url string) string { return oneRead(url, 4, "") }, want: n},
-		{name: fmt.Sprintf("bkcmdb per module (%d, for_each)", len(modules)), config: func(url string) string { return perModule(url, modules) }, want: n},
+		{name: perModuleName, config: func(url string) string { return perModule(url, modules) }, want: n},
+		{name: perModuleName + ", parallelism = 16", config: func(url string) string {
+			return perModule(url, modules, "parallelism = 16")
+		}, want: n},
+		{name: perModuleName + ", plan -parallelism=50", config: func(url string) string { return perModule(url, modules) },
+			want: n, planArgs: []string{"-parallelism=50"}},
+		// The same walk and 50 reads, with states of no instances: what is left
+		// without terraform's work on 100,000 instances in state.
+		{name: perModuleName + ", none kept (bk_host_ids = [])", config: func(url string) string {
+			return perModuleFiltered(url, modules, "bk_host_ids = []")
+		}, want: 0},
 	}}
+	if experiment {
+		s.variants = append(s.variants, variant{name: perModuleName + ", detail by module (experiment)",
+			config: func(url string) string { return perModule(url, modules) }, want: n, experiment: true})
+	}
+	return s
 }

@@ -1,7 +1,8 @@
 # The demo: from names to load-balancer targets, over both front doors of one
 # CMDB. The chain (./chain) finds the business "web-shop" and its set template
 # "gamesvr" by name, reads the template's service instances and their hosts,
-# and derives the load-balancer targets of every module and the instance count
+# and derives the load-balancer targets of every module, the address:port
+# targets where its processes listen (bkcmdb_listeners), and the instance count
 # of every set environment. It runs once through the legacy ESB and once
 # through the BlueKing API gateway, and the two answers must agree.
 #
@@ -81,6 +82,7 @@ locals {
       instance_count            = chain.instance_count
       host_count                = chain.host_count
       lb_targets                = chain.lb_targets
+      listener_targets          = chain.listener_targets
       instances_per_env         = chain.instances_per_env
     }
   }
@@ -94,6 +96,11 @@ output "esb" {
 output "apigw" {
   description = "The chain read through the BlueKing API gateway."
   value       = local.results.apigw
+}
+
+output "listener_targets" {
+  description = "Per gateway and module, the address:port targets from bkcmdb_listeners."
+  value       = { for gateway, result in local.results : gateway => result.listener_targets }
 }
 
 output "gateways_agree" {

@@ -5,6 +5,8 @@
 # template's service instances and the hosts they run on, and derives:
 #   * lb_targets: per module ("<set>/<module>"), the sorted first inner IPs of
 #     the hosts that run its instances, ready for a load balancer's target group;
+#   * listener_targets: per module, the sorted address:port targets where its
+#     processes listen (bkcmdb_listeners);
 #   * instances_per_env: the instance count per set environment.
 #
 # Credentials and the CMDB address come from the environment:
@@ -95,6 +97,7 @@ locals {
   # Every instance with the module and environment it belongs to.
   instances = [
     for i in data.bkcmdb_service_instances.this.instances : {
+      id         = i.id
       bk_host_id = i.bk_host_id
       module     = try(local.modules[tostring(i.bk_module_id)].key, tostring(i.bk_module_id))
       env        = try(local.modules[tostring(i.bk_module_id)].env, "unknown")
@@ -129,6 +132,28 @@ locals {
   }
 }
 
+# Where the processes of the template listen: one element per bind row and
+# port, wildcard binds resolved to the host's inner address.
+data "bkcmdb_listeners" "targets" {
+  bk_biz_id       = data.bkcmdb_business.this.bk_biz_id
+  set_template_id = data.bkcmdb_set_template.this.id
+  protocols       = ["tcp", "tcp6"]
+}
+
+locals {
+  target_instance_ids = { for i in local.target_instances : tostring(i.id) => true }
+
+  # Module key => sorted address:port targets of the selected instances (a port
+  # range or a host without an address has no target: compact drops it).
+  listener_targets = {
+    for module, targets in {
+      for l in data.bkcmdb_listeners.targets.listeners :
+      try(local.modules[tostring(l.bk_module_id)].key, tostring(l.bk_module_id)) => l.target...
+      if lookup(local.target_instance_ids, tostring(l.service_instance_id), false)
+    } : module => sort(distinct(compact(targets)))
+  }
+}
+
 # An inner IP is unique only within a cloud area: targets from several areas
 # need one target group per area.
 check "one_cloud_area" {
@@ -149,6 +174,11 @@ output "set_template_id" {
 output "lb_targets" {
   description = "Per module (\"<set>/<module>\"), the sorted first inner IPs of the hosts of its instances."
   value       = local.lb_targets
+}
+
+output "listener_targets" {
+  description = "Per module (\"<set>/<module>\"), the sorted address:port targets where its processes listen."
+  value       = local.listener_targets
 }
 
 output "instances_per_env" {

@@ -211,7 +211,7 @@ func TestDecodePageInPlace(t *testing.T) {
 	var p page[ServiceInstance]
 	allocs := testing.AllocsPerRun(10, func() {
 		var ok bool
-		if p, ok = decodePage(&APIError{}, body, dst); !ok {
+		if p, ok = decodePage(&APIError{}, ListServiceInstanceBySetTemplate, body, dst); !ok {
 			t.Fatal("decode failed")
 		}
 	})
@@ -242,7 +242,7 @@ func BenchmarkDecodePage(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, ok := decodePage(&APIError{}, body, dst); !ok {
+		if _, ok := decodePage(&APIError{}, ListServiceInstanceBySetTemplate, body, dst); !ok {
 			b.Fatal("decode failed")
 		}
 	}

@@ -104,7 +104,7 @@ func readPage[T any](c *Client, api *API, resp *http.Response, dst []T) (page[T]
 	if !c.checkStatus(e, resp, body) {
 		return page[T]{}, c.redact.apiError(e)
 	}
-	p, ok := decodePage(e, body, dst)
+	p, ok := decodePage(e, api, body, dst)
 	if !ok {
 		return page[T]{}, c.redact.apiError(e)
 	}
@@ -169,9 +169,11 @@ func (c *Client) checkStatus(e *APIError, resp *http.Response, body []byte) bool
 	return false
 }
 
-// decodePage decodes an HTTP 200 envelope with its records, straight into dst's
-// backing array, and checks it; on failure it fills e and returns false.
-func decodePage[T any](e *APIError, body []byte, dst []T) (page[T], bool) {
+// decodePage decodes an HTTP 200 envelope of api with its records, straight into dst's
+// backing array, and checks it; on failure it fills e and returns false. The answer of
+// a counting API is data = {count}; that of an API with a Counter is data = {info},
+// info null when nothing matches; that of any other has both.
+func decodePage[T any](e *APIError, api *API, body []byte, dst []T) (page[T], bool) {
 	clear(dst[:cap(dst)]) // a failed attempt may have left records behind
 	data := pageData[T]{Info: dst[:0]}
 	env := envelope[T]{Data: &data}
@@ -208,10 +210,18 @@ func decodePage[T any](e *APIError, body []byte, dst []T) (page[T], bool) {
 		count, items = env.Data.Count, env.Data.Info
 	}
 	info := infoArray
-	if len(items) == 0 {
+	if len(items) == 0 && !api.CountOnly {
 		info = probeInfo(body)
 	}
 	switch {
+	case api.CountOnly:
+		return countAnswer[T](e, env.Data != nil, count)
+	case api.Counter != nil && info == infoMissing && env.Data == nil:
+		e.Message = "malformed response: data is missing"
+	case api.Counter != nil && info == infoMissing:
+		e.Message = "malformed response: data.info is missing"
+	case api.Counter != nil: // no count in the answer; null info is an empty page
+		return page[T]{items: items, requestID: e.RequestID}, true
 	case count == nil && info == infoMissing:
 		e.Message = "malformed response: data is missing"
 	case count == nil:
@@ -224,6 +234,21 @@ func decodePage[T any](e *APIError, body []byte, dst []T) (page[T], bool) {
 		e.Message = "malformed response: data.info is null"
 	default:
 		return page[T]{count: *count, items: items, requestID: e.RequestID}, true
+	}
+	return page[T]{}, false
+}
+
+// countAnswer checks the count of a counting API's answer.
+func countAnswer[T any](e *APIError, hasData bool, count *int64) (page[T], bool) {
+	switch {
+	case !hasData:
+		e.Message = "malformed response: data is missing"
+	case count == nil:
+		e.Message = "malformed response: data.count is missing"
+	case *count < 0:
+		e.Message = "malformed response: data.count is negative (" + strconv.FormatInt(*count, 10) + ")"
+	default:
+		return page[T]{count: *count, requestID: e.RequestID}, true
 	}
 	return page[T]{}, false
 }

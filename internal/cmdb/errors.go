@@ -286,3 +286,64 @@ func snippet(body []byte) string {
 	}
 	return strings.ToValidUTF8(string(body), "\uFFFD")
 }
+
+// ProcessesMovedError reports that a set template's instances and their details never
+// agreed: in each of Reads reads, instances or processes moved between the two reads.
+// The counts and ids are those of the last read.
+type ProcessesMovedError struct {
+	Reads     int
+	Instances int      // instances in the list
+	Details   int      // details read
+	Missing   idSample // instances of the list without details
+	Extra     idSample // details of instances not in the list
+	Moved     idSample // details in another module or on another host than the list says
+}
+
+// idSample counts ids and keeps the first few of them.
+type idSample struct {
+	Count int
+	IDs   []int64
+}
+
+// maxSampleIDs bounds the ids an idSample keeps.
+const maxSampleIDs = 5
+
+func (s *idSample) add(id int64) {
+	s.Count++
+	if len(s.IDs) < maxSampleIDs {
+		s.IDs = append(s.IDs, id)
+	}
+}
+
+func (s idSample) String() string {
+	ids := make([]string, len(s.IDs))
+	for i, id := range s.IDs {
+		ids[i] = strconv.FormatInt(id, 10)
+	}
+	text := strconv.Itoa(s.Count)
+	if len(ids) > 0 {
+		text += " (" + strings.Join(ids, ", ")
+		if more := s.Count - len(ids); more > 0 {
+			text += fmt.Sprintf(" and %d more", more)
+		}
+		text += ")"
+	}
+	return text
+}
+
+// Error implements error.
+func (e *ProcessesMovedError) Error() string {
+	return APIListServiceInstanceDetail + ": " + e.Summary() + ": " + e.Detail()
+}
+
+// Summary is a one-line description, without the API name.
+func (e *ProcessesMovedError) Summary() string {
+	return fmt.Sprintf("the service instances and their processes did not agree in %d reads", e.Reads)
+}
+
+// Detail says what differed in the last read.
+func (e *ProcessesMovedError) Detail() string {
+	return fmt.Sprintf("last read: %d instances in %s, %d with details in %s; instances without details: %s; "+
+		"details of instances not in the list: %s; in another module or on another host: %s",
+		e.Instances, APIListServiceInstanceBySetTemplate, e.Details, APIListServiceInstanceDetail, e.Missing, e.Extra, e.Moved)
+}

@@ -43,6 +43,11 @@ type propertyRule struct {
 // without duplicates. Lists longer than the API takes are split to its limits: one
 // List per combination of chunks, each a consistent walk, the answers merged.
 func (c *Client) ListBizHosts(ctx context.Context, bizID int64, f HostFilter) ([]Host, error) {
+	return c.listBizHosts(ctx, bizID, f, List[Host, int64])
+}
+
+// listBizHosts is ListBizHosts, each walk read by list.
+func (c *Client) listBizHosts(ctx context.Context, bizID int64, f HostFilter, list lister[Host]) ([]Host, error) {
 	sets, modules, hosts := chunkIDs(f.SetIDs, MaxHostSetIDs), chunkIDs(f.ModuleIDs, MaxHostModuleIDs), chunkIDs(f.HostIDs, MaxHostIDs)
 	if sets == nil || modules == nil || hosts == nil {
 		return []Host{}, nil // an empty list matches nothing: no request
@@ -56,7 +61,7 @@ func (c *Client) ListBizHosts(ctx context.Context, bizID int64, f HostFilter) ([
 				if h != nil {
 					body.HostFilter = &propertyQuery{Condition: "AND", Rules: []propertyRule{{Field: "bk_host_id", Operator: "in", Value: h}}}
 				}
-				res, err := List(ctx, c, ListBizHosts, Params{BizID: bizID}, body, func(h *Host) int64 { return h.ID })
+				res, err := list(ctx, c, ListBizHosts, Params{BizID: bizID}, body, hostID)
 				if err != nil {
 					return nil, err
 				}
@@ -74,6 +79,8 @@ func (c *Client) ListBizHosts(ctx context.Context, bizID int64, f HostFilter) ([
 	}
 	return all, nil
 }
+
+func hostID(h *Host) int64 { return h.ID }
 
 // chunkIDs splits the distinct ids, ascending, into chunks of at most size: [nil] (one
 // call without this filter) for nil ids, nil (no call at all) for an empty list.

@@ -195,18 +195,25 @@ func TestListRefusesBadCalls(t *testing.T) {
 func TestAPITable(t *testing.T) {
 	seen := map[string]bool{}
 	for _, api := range append(APIs(), fakeAPI) {
-		if api.Name == "" || seen[api.Name] {
+		// One API may be declared once per record kind it answers (execute_dynamic_group).
+		if api.Name == "" || seen[api.Name+"/"+api.IDField] {
 			t.Errorf("API %+v: empty or repeated name", api)
 		}
-		seen[api.Name] = true
+		seen[api.Name+"/"+api.IDField] = true
 		if api.ESBPath != "/api/c/compapi/v2/cc/"+api.Name+"/" || !strings.HasPrefix(api.GatewayPath, "/api/v3/") {
 			t.Errorf("%s: paths %q, %q", api.Name, api.ESBPath, api.GatewayPath)
 		}
-		if api.MaxPageSize < 1 || api.MaxPageSize > MaxPageSize || api.IDField == "" {
+		if api.CountOnly != (api.MaxPageSize == 0 && api.IDField == "") {
+			t.Errorf("%s: a counting API has no page maximum and no id field; others have both", api.Name)
+		}
+		if c := api.Counter; c != nil && (!c.CountOnly || c.Counter != nil || !slices.Equal(c.PathParams(), api.PathParams())) {
+			t.Errorf("%s: its counter %s must be a counting API with the same path parameters", api.Name, c.Name)
+		}
+		if !api.CountOnly && (api.MaxPageSize < 1 || api.MaxPageSize > MaxPageSize || api.IDField == "") {
 			t.Errorf("%s: page maximum %d, id field %q", api.Name, api.MaxPageSize, api.IDField)
 		}
 		for _, p := range api.PathParams() {
-			if p != ParamBizID && p != ParamSetID && p != ParamSupplierAccount {
+			if p != ParamBizID && p != ParamSetID && p != ParamObjID && p != ParamID && p != ParamSupplierAccount {
 				t.Errorf("%s: unknown path parameter %q", api.Name, p)
 			}
 		}

@@ -43,10 +43,7 @@ func (c *Client) ListServiceInstancesBySetTemplate(ctx context.Context, bizID, s
 			Message: fmt.Sprintf("bk_biz_id (%d) and set_template_id (%d) must be 1 or more", bizID, setTemplateID),
 		}
 	}
-	body := struct {
-		SetTemplateID int64 `json:"set_template_id"`
-	}{setTemplateID}
-	res, err := List(ctx, c, ListServiceInstanceBySetTemplate, Params{BizID: bizID}, body, serviceInstanceID)
+	res, err := List(ctx, c, ListServiceInstanceBySetTemplate, Params{BizID: bizID}, instancesBody{SetTemplateID: setTemplateID}, serviceInstanceID)
 	if err != nil {
 		return nil, err
 	}

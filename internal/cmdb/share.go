@@ -32,8 +32,13 @@ type walkOutcome struct {
 // and the body as sent, minus the page. It is hashed, so that no credential of an ESB
 // body is kept as such.
 func readKey[T any](r *request) string {
+	return r.key(reflect.TypeFor[T]().String())
+}
+
+// key is the hashed key of the reads of r whose result is of the type named kind.
+func (r *request) key(kind string) string {
 	h := sha256.New()
-	for _, part := range [][]byte{[]byte(reflect.TypeFor[T]().String()), []byte(r.api.Name), []byte(r.url), r.head, r.tail} {
+	for _, part := range [][]byte{[]byte(kind), []byte(r.api.Name), []byte(r.url), r.head, r.tail} {
 		h.Write(part)
 		h.Write([]byte{0})
 	}
@@ -56,14 +61,24 @@ func (s *sharedReads) store(key string, v any) {
 	s.done[key] = v
 }
 
-// share returns the result of walk for key: a kept result, the result of a walk in
-// flight, or a new walk's, run with the context of the call that starts it. A call
-// whose context ends while it waits returns at once, cancelled.
+// share returns the result of walk for the key of r and T: a kept result, the result
+// of a walk in flight, or a new walk's, run with the context of the call that starts
+// it. A call whose context ends while it waits returns at once, cancelled.
 func share[T any](ctx context.Context, c *Client, r *request, walk func(context.Context) (*ListResult[T], error)) (*ListResult[T], error) {
-	key := readKey[T](r)
+	return shareRead(ctx, c, readKey[T](r), r.api.Name, walk, func(res *ListResult[T]) map[string]any {
+		return map[string]any{"api": r.api.Name, "count": res.Count, "items": len(res.Items)}
+	})
+}
+
+// shareRead is share for any result R of a read named key: logFields describe a
+// shared result in the debug log.
+func shareRead[R any](ctx context.Context, c *Client, key, apiName string, walk func(context.Context) (R, error), logFields func(R) map[string]any) (R, error) {
+	var zero R
 	if v, ok := c.reads.load(key); ok {
-		res := v.(*ListResult[T]) //nolint:forcetypeassert // the key holds the type
-		c.log.Debug(ctx, "cmdb read shared", map[string]any{"api": r.api.Name, "from": "an earlier walk", "count": res.Count, "items": len(res.Items)})
+		res := v.(R) //nolint:forcetypeassert // the key holds the type
+		fields := logFields(res)
+		fields["from"] = "an earlier walk"
+		c.log.Debug(ctx, "cmdb read shared", fields)
 		return res, nil
 	}
 	for {
@@ -85,7 +100,7 @@ func share[T any](ctx context.Context, c *Client, r *request, walk func(context.
 		case out = <-ch:
 		case <-ctx.Done():
 			if !walked.Load() {
-				return nil, &APIError{API: r.api.Name, Gateway: c.cfg.Gateway, Message: "request cancelled", Err: ctx.Err()}
+				return zero, &APIError{API: apiName, Gateway: c.cfg.Gateway, Message: "request cancelled", Err: ctx.Err()}
 			}
 			out = <-ch // this call's own walk, which its context ends at once: its error tells more
 		}
@@ -94,14 +109,23 @@ func share[T any](ctx context.Context, c *Client, r *request, walk func(context.
 			if o.abandoned && ctx.Err() == nil {
 				continue // another call's context ended its walk, not ours
 			}
-			return nil, out.Err
+			return zero, out.Err
 		}
-		res := o.res.(*ListResult[T]) //nolint:forcetypeassert // the key holds the type
+		res := o.res.(R) //nolint:forcetypeassert // the key holds the type
 		if !walked.Load() {
-			c.log.Debug(ctx, "cmdb read shared", map[string]any{"api": r.api.Name, "from": "a walk in flight", "count": res.Count, "items": len(res.Items)})
+			fields := logFields(res)
+			fields["from"] = "a walk in flight"
+			c.log.Debug(ctx, "cmdb read shared", fields)
 		}
 		return res, nil
 	}
+}
+
+// drop forgets the kept result of key, so that the next call of it walks again.
+func (s *sharedReads) drop(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.done, key)
 }
 
 // forget drops the kept results, so that the next call of every key walks again.

@@ -62,7 +62,7 @@ type Module struct {
 	BakOperators      CommaList `json:"bk_bak_operator"`
 }
 
-// Host is one record of list_biz_hosts.
+// Host is one record of list_biz_hosts, or the host of one of list_biz_hosts_topo.
 type Host struct {
 	ID           int64     `json:"bk_host_id"`
 	Name         string    `json:"bk_host_name"`
@@ -78,6 +78,9 @@ type Host struct {
 	State        string    `json:"bk_state"`
 	Operators    CommaList `json:"operator"`
 	BakOperators CommaList `json:"bk_bak_operator"`
+	// Topology is every module the host is in within the business, ascending by
+	// (SetID, ModuleID); only ListBizHostsTopology fills it, nil elsewhere.
+	Topology []HostModule `json:"-"`
 }
 
 // HostFields are the host fields the client asks list_biz_hosts for (hosts have many).

@@ -267,7 +267,7 @@ func TestDedupeAndAssemble(t *testing.T) {
 		}
 		return out
 	}
-	w := &walker[ServiceInstance]{id: serviceInstanceID}
+	w := &walker[ServiceInstance, int64]{id: serviceInstanceID}
 	got := w.dedupe(mk(3, 1, 2, 3, 1, 5))
 	if len(got) != 4 || got[0].ID != 1 || got[1].ID != 2 || got[2].ID != 3 || got[3].ID != 5 {
 		t.Errorf("dedupe = %v", got)

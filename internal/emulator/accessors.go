@@ -111,6 +111,12 @@ func (d *Dataset) Clone() *Dataset {
 	for i, in := range d.ServiceInstances {
 		c.ServiceInstances[i] = cloneInstance(in)
 	}
+	if d.Processes != nil {
+		c.Processes = make([]Process, len(d.Processes))
+		for i, p := range d.Processes {
+			c.Processes[i] = cloneProcess(p)
+		}
+	}
 	return c
 }
 

@@ -48,16 +48,9 @@ func (s *Server) serveListBizHosts(c *call) *response {
 	if err := decodeBody(ex.body, &in); err != nil {
 		return s.cmdbError(ex, CodeCMDBJSONDecode)
 	}
-	var filter *qbRule
-	if len(in.HostPropertyFilter) > 0 && string(in.HostPropertyFilter) != "null" {
-		var data map[string]any
-		if decodeBody(in.HostPropertyFilter, &data) != nil {
-			return s.cmdbError(ex, CodeCMDBJSONDecode)
-		}
-		var err error
-		if filter, err = parseQB(data); err != nil {
-			return s.cmdbError(ex, CodeCMDBJSONDecode) // the filter's UnmarshalJSON fails the decode
-		}
+	filter, err := decodeQB(in.HostPropertyFilter)
+	if err != nil {
+		return s.cmdbError(ex, CodeCMDBJSONDecode) // the filter's UnmarshalJSON fails the decode
 	}
 	p := in.Page
 	if s.strictRefuses(c, p.Limit, false) {
@@ -94,6 +87,19 @@ func (s *Server) serveListBizHosts(c *call) *response {
 		found = filterRecords(s.topo.hostsIn(bizID, sets, modules), match)
 	}
 	return s.recordPage(c, hostKind, found, p, p.Limit, true, projection(hostKind, in.Fields))
+}
+
+// decodeQB decodes a querybuilder filter of a body (a *querybuilder.QueryFilter):
+// nil for none or null; an error when the CMDB could not decode it.
+func decodeQB(raw json.RawMessage) (*qbRule, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var data map[string]any
+	if err := decodeBody(raw, &data); err != nil {
+		return nil, err
+	}
+	return parseQB(data)
 }
 
 // checkHostsQuery is ListHostsParameter.Validate: the key at fault, or ok.

@@ -34,7 +34,10 @@ import (
 //	      "labels": {"env": "prod"}, "service_template_id": 51, "bk_host_id": 1001,
 //	      "bk_module_id": 101, "creator": "admin", "modifier": "admin",
 //	      "create_time": "2020-10-09T02:46:25.002Z", "last_time": "2020-10-09T02:46:25.002Z",
-//	      "bk_supplier_account": "0"}]
+//	      "bk_supplier_account": "0"}],
+//	  "processes": [{"bk_process_id": 7001, "service_instance_id": 5001, "process_template_id": 31,
+//	      "bk_process_name": "nginx", "bind_info": [{"template_row_id": 1, "ip": "0.0.0.0",
+//	      "port": "80,443", "protocol": "1", "enable": true}]}]
 //	}
 //
 // Comma-joined fields (users, IP addresses) are written as the CMDB sends
@@ -51,6 +54,15 @@ type Dataset struct {
 	Modules          []Module      `json:"modules"`
 	Hosts            []Host        `json:"hosts"`
 	ServiceInstances []Instance    `json:"service_instances"`
+	// Processes are the process instances of the service instances
+	// (list_service_instance_detail); files without them have none.
+	Processes []Process `json:"processes,omitempty"`
+	// Models are the custom models with their instances (objects.go).
+	Models []Model `json:"models,omitempty"`
+	// CloudAreas are the cloud areas (cloud_areas.go), 0 "Default Area" among them.
+	CloudAreas []CloudArea `json:"cloud_areas,omitempty"`
+	// DynamicGroups are the saved host and set queries (dynamic_groups.go).
+	DynamicGroups []DynamicGroup `json:"dynamic_groups,omitempty"`
 }
 
 // Business is a CMDB business (bk_biz). Default 1 marks the resource pool

@@ -106,7 +106,30 @@ func GenerateDataset(opts GenerateOptions) *Dataset {
 		hosts := g.hostsOf[m.ID]
 		d.ServiceInstances = append(d.ServiceInstances, generateInstance(rng, instanceID, m, hosts[rng.IntN(len(hosts))]))
 	}
+	shareCreateTimes(d)
+	WithProcesses(d, opts.Seed, inTemplate(d, 2, "gamesvr"))
+	d.Models = generateModels()
+	d.CloudAreas = generateCloudAreas()
+	d.DynamicGroups = generateGroups()
 	return d
+}
+
+// inTemplate accepts the instances of the modules of business bizID's set
+// template of that name.
+func inTemplate(d *Dataset, bizID int64, name string) func(*Instance) bool {
+	var tpl int64
+	for _, st := range d.SetTemplates {
+		if st.BizID == bizID && st.Name == name {
+			tpl = st.ID
+		}
+	}
+	modules := map[int64]bool{}
+	for _, m := range d.Modules {
+		if m.BizID == bizID && m.SetTemplateID == tpl && tpl != 0 {
+			modules[m.ID] = true
+		}
+	}
+	return func(in *Instance) bool { return modules[in.ModuleID] }
 }
 
 // generateInstance makes one realistic instance of module m on host.

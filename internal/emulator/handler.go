@@ -163,7 +163,7 @@ func (s *Server) answerESB(ex *exchange, extraItems int) *response {
 		if !present || string(raw) == "null" {
 			def, optional := esbParamDefaults[name]
 			if !optional {
-				return s.envelopeError(ex, CodeESBParamRequired, codeMessage(CodeESBParamRequired, ex.lang), nil, false)
+				return s.envelopeError(ex, CodeESBParamRequired, codeMessagef(CodeESBParamRequired, ex.lang, name), nil, false)
 			}
 			c.params[name] = def
 			continue

@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
@@ -103,7 +102,15 @@ func opTest(op string, arg any) (valueTest, error) {
 
 // eachValue applies test to v, or to each element of a list.
 func eachValue(v any, test func(any) bool) bool {
-	if list, ok := v.([]string); ok {
+	switch list := v.(type) {
+	case []string:
+		for _, e := range list {
+			if test(e) {
+				return true
+			}
+		}
+		return false
+	case []any:
 		for _, e := range list {
 			if test(e) {
 				return true
@@ -114,19 +121,6 @@ func eachValue(v any, test func(any) bool) bool {
 	return test(v)
 }
 
-// number reads a JSON number; integral says it is exactly an int64.
-func number(arg any) (f float64, i int64, integral, ok bool) {
-	n, isNum := arg.(json.Number)
-	if !isNum {
-		return 0, 0, false, false
-	}
-	if i, err := n.Int64(); err == nil {
-		return float64(i), i, true, true
-	}
-	f, err := n.Float64()
-	return f, 0, false, err == nil
-}
-
 func eqTest(arg any) valueTest {
 	switch a := arg.(type) {
 	case nil:
@@ -134,28 +128,32 @@ func eqTest(arg any) valueTest {
 	case string:
 		return func(v any) bool { return eachValue(v, func(e any) bool { return e == a }) }
 	case json.Number:
-		f, i, integral, ok := number(a)
+		want, ok := numberArg(a)
 		return func(v any) bool {
-			n, isInt := v.(int64)
-			return ok && isInt && (integral && n == i || !integral && float64(n) == f)
+			return ok && eachValue(v, func(e any) bool { c, ok := compareNumber(e, want); return ok && c == 0 })
 		}
+	case bool:
+		return func(v any) bool { return eachValue(v, func(e any) bool { b, ok := e.(bool); return ok && b == a }) }
 	}
-	return func(any) bool { return false } // booleans, arrays, objects: no field holds one
+	return func(any) bool { return false } // arrays and objects: matched by no rule
 }
 
 func inTest(list []any) valueTest {
-	ints, strs, withNil := map[int64]bool{}, map[string]bool{}, false
+	ints, strs, bools, withNil := map[int64]bool{}, map[string]bool{}, map[bool]bool{}, false
+	var others []num // numbers that are not an int64
 	for _, e := range list {
 		switch x := e.(type) {
 		case nil:
 			withNil = true
 		case string:
 			strs[x] = true
+		case bool:
+			bools[x] = true
 		case json.Number:
-			if f, i, integral, ok := number(x); ok && integral {
-				ints[i] = true
-			} else if ok && f == math.Trunc(f) {
-				ints[int64(f)] = true
+			if n, ok := numberArg(x); ok && n.isInt {
+				ints[n.i] = true
+			} else if ok {
+				others = append(others, n)
 			}
 		}
 	}
@@ -166,9 +164,24 @@ func inTest(list []any) valueTest {
 		return eachValue(v, func(e any) bool {
 			switch x := e.(type) {
 			case int64:
-				return ints[x]
+				if ints[x] {
+					return true
+				}
+			case float64:
+				if x == math.Trunc(x) && x >= -(1<<63) && x < 1<<63 && ints[int64(x)] {
+					return true
+				}
 			case string:
 				return strs[x]
+			case bool:
+				return bools[x]
+			default:
+				return false
+			}
+			for _, n := range others {
+				if c, ok := compareNumber(e, n); ok && c == 0 {
+					return true
+				}
 			}
 			return false
 		})
@@ -188,17 +201,15 @@ func orderTest(op string, arg any) valueTest {
 		}
 		return c <= 0
 	}
-	f, _, _, isNum := number(arg)
+	n, isNum := numberArg(arg)
 	s, isStr := arg.(string)
 	return func(v any) bool {
 		return eachValue(v, func(e any) bool {
-			switch x := e.(type) {
-			case int64:
-				return isNum && holds(cmp.Compare(float64(x), f))
-			case string:
+			if x, ok := e.(string); ok {
 				return isStr && holds(strings.Compare(x, s))
 			}
-			return false
+			c, ok := compareNumber(e, n)
+			return isNum && ok && holds(c)
 		})
 	}
 }

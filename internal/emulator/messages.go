@@ -31,6 +31,9 @@ const (
 	CodeCMDBParamsInvalid = 1199006 // CCErrCommParamsInvalid: list_biz_hosts and list_set_template argument checks
 	CodeCMDBNeedInt       = 1199009 // CCErrCommParamsNeedInt: search_set, search_module path ids
 	CodeTenantInvalid     = 1100005 // CCErrAPICheckTenantInvalid (3.15 feature-tenant, apiserver TenantVerify filter)
+	// Codes of the custom-model and dynamic-group APIs (see shared/cmdb-process-api.md).
+	CodeCMDBInnerModel = 1199084 // CCErrCommForbiddenOperateInnerModelInstanceWithCommonAPI
+	CodeCMDBNotFound   = 1199019 // CCErrCommNotFound: execute_dynamic_group of an unknown group
 )
 
 // message is a localised text.
@@ -59,8 +62,13 @@ var defaultMessages = map[int64]message{
 	// argument (RespErrorCodeOnly), so the bare template is their default message.
 	CodeCMDBParamsInvalid: {"'%s' data parameter verification does not pass", "'%s' 数据参数校验不通过"},
 	CodeCMDBNeedInt:       {"'%s' parameters must be integral", "'%s' 参数必须是整型"},
+	CodeCMDBInnerModel:    {"forbidden operate inner model instance with common instance API", "禁止使用通用实例接口操作内置模型实例"},
+	CodeCMDBNotFound:      {"No relevant data found", "未找到相关数据"},
 	// The tenant filter writes this literal, untranslated.
 	CodeTenantInvalid: {"invalid tenant", "invalid tenant"},
+	// list_biz_hosts_topo's page checks.
+	CodeCMDBParamUnassigned: {"'%s' unassigned", "'%s' 未赋值"},
+	CodeCMDBExceedLimit:     {"%s exceed the limit %d", "%s 超过最大限制 %d"},
 }
 
 // Other user-facing texts.
@@ -109,6 +117,7 @@ func (m message) in(l lang) string {
 // argMessages are the templates of codes whose default message above is
 // already filled in for the seed API.
 var argMessages = map[int64]message{
+	CodeESBParamRequired: {"Parameters error, param %s is required", "参数错误，参数 %s 为必填项"},
 	CodeCMDBParamInvalid: {"'%s' the parameter is invalid or does not exist", "'%s' 参数无效或不存在"},
 }
 

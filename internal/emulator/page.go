@@ -66,7 +66,7 @@ func orderRecords(k *kind, recs []*record, sort string, byID bool) []*record {
 	if len(keys) == 0 && byID {
 		return recs
 	}
-	if len(keys) == 1 && keys[0].idx == k.index[k.idKey] {
+	if idIdx, ok := k.index[k.idKey]; ok && len(keys) == 1 && keys[0].idx == idIdx {
 		if !keys[0].desc {
 			return recs
 		}
@@ -94,32 +94,46 @@ func orderRecords(k *kind, recs []*record, sort string, byID bool) []*record {
 }
 
 // compareValues orders values as MongoDB does by type (null, numbers,
-// strings, arrays), then by value; lists compare by their joined text.
+// strings, objects, arrays, booleans), then by value (numbers exactly);
+// lists compare by their joined text.
 func compareValues(a, b any) int {
 	rank := func(v any) int {
 		switch v.(type) {
 		case nil:
 			return 0
-		case int64:
+		case int64, float64:
 			return 1
 		case string:
 			return 2
+		case map[string]any:
+			return 3
+		case bool:
+			return 5
 		}
-		return 3
+		return 4
 	}
 	if c := cmp.Compare(rank(a), rank(b)); c != 0 {
 		return c
 	}
 	switch x := a.(type) {
-	case int64:
-		y, _ := b.(int64)
-		return cmp.Compare(x, y)
+	case int64, float64:
+		return compareNumbers(x, b)
+	case bool:
+		y, _ := b.(bool)
+		return cmp.Compare(boolRank(x), boolRank(y))
 	case string:
 		y, _ := b.(string)
 		return strings.Compare(x, y)
 	case []string:
 		y, _ := b.([]string)
 		return strings.Compare(strings.Join(x, ","), strings.Join(y, ","))
+	}
+	return 0
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
 	}
 	return 0
 }

@@ -27,6 +27,24 @@ type qbRule struct {
 type qbOptions struct {
 	maxSlice int // values of an in/not_in rule, 0 = no limit
 	maxOr    int // rules of an OR, 0 = no limit
+	// expr is the dialect of pkg/filter's Expression (search_object_instances'
+	// conditions, ExprOption with IgnoreRuleFields): an atom may stand at the
+	// top, a field need only be non-empty, in/not_in need a non-empty list,
+	// more operators exist (the _i and _s variants), and maxRules bounds the
+	// rules of every combined rule.
+	expr     bool
+	maxRules int
+}
+
+// exprOptions is NewDefaultExprOpt: in/not_in ≤ 500 values, ≤ 50 rules per
+// combined rule (the depth, 3, is checked with depth()).
+var exprOptions = qbOptions{expr: true, maxSlice: 500, maxRules: 50}
+
+// exprOperators are the operators of pkg/filter besides qbOperators
+// (filter_object, filter_array and size are not emulated).
+var exprOperators = map[string]bool{
+	"begins_with_i": true, "not_begins_with_i": true, "contains_s": true, "not_contains_i": true,
+	"ends_with_i": true, "not_ends_with_i": true,
 }
 
 // qbMaxDeep is querybuilder.MaxDeep: the tree height, so two levels of nesting.
@@ -99,13 +117,13 @@ var qbOperators = map[string]bool{
 // ("" for a top-level atom, "condition", "rules[1].value", …).
 func (r *qbRule) validate(top bool, opt qbOptions) (string, bool) {
 	if !r.combined {
-		if top {
+		if top && !opt.expr {
 			return "", false // "query filter must be combined rules"
 		}
 		switch {
-		case !qbOperators[r.operator]:
+		case !qbOperators[r.operator] && (!opt.expr || !exprOperators[r.operator]):
 			return "operator", false
-		case !qbFieldPattern.MatchString(r.field):
+		case opt.expr && r.field == "", !opt.expr && !qbFieldPattern.MatchString(r.field):
 			return "field", false
 		case !r.validValue(opt):
 			return "value", false
@@ -115,7 +133,8 @@ func (r *qbRule) validate(top bool, opt qbOptions) (string, bool) {
 	switch {
 	case r.condition != "AND" && r.condition != "OR":
 		return "condition", false
-	case len(r.rules) == 0, r.condition == "OR" && opt.maxOr > 0 && len(r.rules) > opt.maxOr:
+	case len(r.rules) == 0, r.condition == "OR" && opt.maxOr > 0 && len(r.rules) > opt.maxOr,
+		opt.maxRules > 0 && len(r.rules) > opt.maxRules:
 		return "rules", false
 	}
 	for i, c := range r.rules {
@@ -142,10 +161,10 @@ func (r *qbRule) validValue(opt qbOptions) bool {
 		return basicValue(r.value)
 	case "in", "not_in":
 		if r.value == nil {
-			return true
+			return !opt.expr // ValidateSliceOfBasicType: "value is nil"
 		}
 		list, ok := r.value.([]any)
-		if !ok || opt.maxSlice > 0 && len(list) > opt.maxSlice {
+		if !ok || opt.maxSlice > 0 && len(list) > opt.maxSlice || opt.expr && len(list) == 0 {
 			return false
 		}
 		for _, e := range list {
@@ -162,7 +181,8 @@ func (r *qbRule) validValue(opt qbOptions) bool {
 		_, errTime := time.Parse(time.RFC3339Nano, s)
 		_, errDate := time.Parse(time.DateOnly, s)
 		return errTime == nil || errDate == nil
-	case "begins_with", "not_begins_with", "contains", "not_contains", "ends_with", "not_ends_with":
+	case "begins_with", "not_begins_with", "contains", "not_contains", "ends_with", "not_ends_with",
+		"begins_with_i", "not_begins_with_i", "contains_s", "not_contains_i", "ends_with_i", "not_ends_with_i":
 		s, ok := r.value.(string)
 		return ok && s != ""
 	}
@@ -214,8 +234,13 @@ func (r *qbRule) compile(k *kind) (pred, error) {
 		want := r.operator == "is_empty"
 		return func(rec *record) bool {
 			v, _ := valueOf(rec)
-			l, ok := v.([]string)
-			return ok && (len(l) == 0) == want
+			switch l := v.(type) {
+			case []string:
+				return (len(l) == 0) == want
+			case []any:
+				return (len(l) == 0) == want
+			}
+			return false
 		}, nil
 	}
 	return func(rec *record) bool { v, _ := valueOf(rec); return test(v) }, nil
@@ -251,14 +276,26 @@ func (r *qbRule) atomTest() (valueTest, error) {
 		return regexTest("^"+s, "")
 	case "not_begins_with":
 		return not(regexTest("^"+s, ""))
+	case "begins_with_i":
+		return regexTest("^"+s, "i")
+	case "not_begins_with_i":
+		return not(regexTest("^"+s, "i"))
 	case "contains":
 		return regexTest(s, "i")
+	case "contains_s":
+		return regexTest(s, "")
 	case "not_contains":
 		return not(regexTest(s, ""))
+	case "not_contains_i":
+		return not(regexTest(s, "i"))
 	case "ends_with":
 		return regexTest(s+"$", "")
+	case "ends_with_i":
+		return regexTest(s+"$", "i")
 	case "not_ends_with":
 		return not(regexTest(s+"$", ""))
+	case "not_ends_with_i":
+		return not(regexTest(s+"$", "i"))
 	case "is_null":
 		return func(v any) bool { return v == nil }, nil
 	case "is_not_null":

@@ -12,6 +12,13 @@ const (
 	APISearchSet            = "search_set"
 	APISearchModule         = "search_module"
 	APIListBizHosts         = "list_biz_hosts"
+	// APIListServiceInstanceDetail is list_service_instance_detail (api_detail.go).
+	APIListServiceInstanceDetail = "list_service_instance_detail"
+	APISearchObjectInstances     = "search_object_instances"
+	APICountObjectInstances      = "count_object_instances"
+	APISearchCloudArea           = "search_cloud_area"
+	APISearchDynamicGroup        = "search_dynamic_group"
+	APIExecuteDynamicGroup       = "execute_dynamic_group"
 )
 
 // ESBPrefix is the ESB component path prefix; an API's ESB path is
@@ -51,6 +58,13 @@ var apis = []*apiSpec{
 	{APISearchSet, segments("/api/v3/set/search/{bk_supplier_account}/{bk_biz_id}"), DocumentedPageLimit, (*Server).serveSearchSet},
 	{APISearchModule, segments("/api/v3/module/search/{bk_supplier_account}/{bk_biz_id}/{bk_set_id}"), DocumentedPageLimit, (*Server).serveSearchModule},
 	{APIListBizHosts, segments("/api/v3/hosts/app/{bk_biz_id}/list_hosts"), DocumentedPageLimit, (*Server).serveListBizHosts},
+	{APIListServiceInstanceDetail, segments("/api/v3/findmany/proc/service_instance/details"), DocumentedPageLimit, (*Server).serveListServiceInstanceDetail},
+	{APISearchObjectInstances, segments("/api/v3/search/instances/object/{bk_obj_id}"), maxObjectPageLimit, (*Server).serveSearchObjectInstances},
+	{APICountObjectInstances, segments("/api/v3/count/instances/object/{bk_obj_id}"), maxObjectPageLimit, (*Server).serveCountObjectInstances},
+	{APISearchCloudArea, segments("/api/v3/findmany/cloudarea"), DocumentedCloudPageLimit, (*Server).serveSearchCloudArea},
+	{APISearchDynamicGroup, segments("/api/v3/dynamicgroup/search/{bk_biz_id}"), DocumentedGroupPageLimit, (*Server).serveSearchDynamicGroup},
+	{APIExecuteDynamicGroup, segments("/api/v3/dynamicgroup/data/{bk_biz_id}/{id}"), DocumentedGroupPageLimit, (*Server).serveExecuteDynamicGroup},
+	{APIListBizHostsTopo, segments("/api/v3/hosts/app/{bk_biz_id}/list_hosts_topo"), maxTopoPageLimit, (*Server).serveListBizHostsTopo},
 }
 
 // esbParamDefaults are the ESB body defaults of path parameters; a parameter

@@ -11,7 +11,8 @@
 //	APIGW: POST {StagePrefix}{gateway path}    (credentials in X-Bkapi-Authorization)
 //
 // The APIs are list_service_instance_by_set_template, search_business,
-// list_set_template, search_set, search_module and list_biz_hosts. Besides
+// list_set_template, search_set, search_module, list_biz_hosts and
+// list_service_instance_detail. Besides
 // the data (a Dataset) it offers programmable faults (Inject), latency, a
 // rate limit, data changes between pages (OnPage and the Mutator), a request
 // log (Requests), TLS, strict page limits and multi-tenant checks.
@@ -383,6 +384,7 @@ func (s *Server) Mutator() *Mutator { return &Mutator{s: s.store, t: s.topo} }
 func (s *Server) Snapshot() *Dataset {
 	d := s.topo.snapshot()
 	d.ServiceInstances = s.store.snapshot()
+	d.Processes = s.store.processSnapshot()
 	return d
 }
 

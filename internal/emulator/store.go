@@ -31,6 +31,7 @@ type store struct {
 	maxID      int64
 	maxModule  int64
 	moduleSeqs map[templateKey][]int64 // modules of each template, ascending
+	procs      procTable               // the process instances
 	// multiTenant drops bk_supplier_account from records, like multi-tenant CMDB builds.
 	multiTenant bool
 }
@@ -56,9 +57,11 @@ func newStore(d *Dataset, multiTenant bool) *store {
 		others:      map[int64]Instance{},
 		moduleSeqs:  map[templateKey][]int64{},
 	}
+	s.procs.load(nil)
 	if d == nil {
 		return s
 	}
+	s.procs.load(d.Processes)
 	s.where = make(map[int64]templateKey, len(d.ServiceInstances))
 	for _, m := range d.Modules {
 		s.addModule(m)
@@ -202,6 +205,7 @@ func (s *store) insert(bizID, setTemplateID int64, in Instance) Instance {
 func (s *store) remove(id int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.procs.dropInstance(id)
 	return s.removeLocked(id)
 }
 
@@ -257,7 +261,8 @@ func (m *Mutator) Insert(bizID, setTemplateID int64, in Instance) Instance {
 	return m.s.insert(bizID, setTemplateID, in)
 }
 
-// Delete removes the service instance with that id and reports whether it existed.
+// Delete removes the service instance with that id, with its processes as
+// the CMDB does, and reports whether it existed.
 func (m *Mutator) Delete(id int64) bool { return m.s.remove(id) }
 
 // Instances returns the current answer for (bizID, setTemplateID), ascending by id.

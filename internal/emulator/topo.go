@@ -86,16 +86,18 @@ type topoStore struct {
 	multiTenant                 bool   // records without bk_supplier_account
 	biz, tpl, set, module, host table
 	setOf                       map[int64]int64 // module id → its set id
+	objects                     *objectStore    // custom models, cloud areas, dynamic groups
 }
 
 func newTopoStore(d *Dataset, multiTenant bool) *topoStore {
 	t := &topoStore{supplier: DefaultSupplierAccount, multiTenant: multiTenant, setOf: map[int64]int64{},
 		biz: newTable(), tpl: newTable(), set: newTable(), module: newTable(), host: newTable()}
+	if d != nil && d.SupplierAccount != "" {
+		t.supplier = d.SupplierAccount
+	}
+	t.objects = newObjectStore(d, t.supplier, multiTenant)
 	if d == nil {
 		return t
-	}
-	if d.SupplierAccount != "" {
-		t.supplier = d.SupplierAccount
 	}
 	for _, b := range d.Businesses {
 		t.biz.load(t.bizRecord(b), 0)
@@ -221,5 +223,6 @@ func (t *topoStore) snapshot() *Dataset {
 	for _, r := range t.host.all() {
 		d.Hosts = append(d.Hosts, cloneHost(srcOf[Host](r)))
 	}
+	t.objects.snapshotInto(d)
 	return d
 }

@@ -214,7 +214,7 @@ func TestREADMEExample(t *testing.T) {
 	if err := json.Unmarshal([]byte(block), &d); err != nil {
 		t.Fatalf("README example: %v\n%s", err, block)
 	}
-	if err := d.Validate(); err != nil || len(d.Sets) != 2 || len(d.ServiceInstances) != 1 {
+	if err := d.Validate(); err != nil || len(d.Sets) != 2 || len(d.ServiceInstances) != 1 || len(d.Processes) != 1 || len(d.Processes[0].BindInfo) != 2 {
 		t.Fatalf("README example: %v (%d sets)", err, len(d.Sets))
 	}
 }

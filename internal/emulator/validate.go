@@ -91,7 +91,10 @@ func (d *Dataset) Validate() error {
 			return err
 		}
 	}
-	return nil
+	if err := checkProcesses(d.Processes, seen); err != nil {
+		return err
+	}
+	return d.validateObjects(bizs)
 }
 
 // checkModule checks one module against the modules before it, the

@@ -41,6 +41,12 @@ func nameArgument(description string) schema.StringAttribute {
 	}
 }
 
+// boolArgument is an optional bool whose null means false. (Data sources have no
+// schema defaults: the state keeps null when it is not set.)
+func boolArgument(description string) schema.BoolAttribute { //nolint:unused // with_processes, with_topology, include_* (issue 15)
+	return schema.BoolAttribute{Optional: true, MarkdownDescription: description + " Default `false`."}
+}
+
 // idListArgument is an optional list of IDs of 1 or more.
 func idListArgument(description string) schema.ListAttribute {
 	return schema.ListAttribute{
@@ -61,7 +67,7 @@ type lookup struct {
 
 // one returns the one candidate that matches, or the error of none or of several: its
 // summary says "not found" or lists the matching ids, and names the API and the value.
-func one[T any](l lookup, candidates []T, matches func(*T) bool, id func(*T) int64) (*T, diag.Diagnostic) {
+func one[T any, K int64 | string](l lookup, candidates []T, matches func(*T) bool, id func(*T) K) (*T, diag.Diagnostic) {
 	found := filter(candidates, matches)
 	switch len(found) {
 	case 1:

@@ -236,7 +236,7 @@ func BenchmarkEncodeState(b *testing.B) {
 	b.ReportAllocs()
 	var size int
 	for b.Loop() {
-		state, err := encodeState(typ, config, []stateAttr{intAttr("total", list.Count), serviceInstanceRecord.list("instances", list.Instances)})
+		state, err := encodeState(typ, config, []stateAttr{intAttr("total", list.Count), serviceInstanceRecord.list("instances", instanceRows(list.Instances, nil))})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -62,7 +62,7 @@ var businessSpec = newSpec(dataSourceSpec{
 	read: readBusiness,
 })
 
-func readBusiness(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostic) {
+func readBusiness(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostics) {
 	name, id := args.string("name"), args.int64("bk_biz_id")
 	condition := map[string]any{"bk_biz_name": name}
 	wanted := fmt.Sprintf("named %q", name)
@@ -72,7 +72,7 @@ func readBusiness(ctx context.Context, data *providerData, args *arguments) ([]s
 	}
 	list, err := data.client.SearchBusinesses(ctx, condition)
 	if err != nil {
-		return nil, errorDiagnostic(err)
+		return nil, diag.Diagnostics{errorDiagnostic(err)}
 	}
 	found, d := one(lookup{
 		api: cmdb.APISearchBusiness, kind: "business", kinds: "businesses", wanted: wanted,
@@ -88,7 +88,7 @@ func readBusiness(ctx context.Context, data *providerData, args *arguments) ([]s
 		return b.ID == id
 	}, func(b *cmdb.Business) int64 { return b.ID })
 	if d != nil {
-		return nil, d
+		return nil, diag.Diagnostics{d}
 	}
 	return businessRecord.attrs(found), nil
 }
@@ -108,11 +108,16 @@ func candidateNames(list []cmdb.Business) string {
 	return strings.Join(names, ", ")
 }
 
-// joinIDs is the ids of records, comma-separated.
-func joinIDs[T any](records []T, id func(*T) int64) string {
+// joinIDs is the ids of records, comma-separated; string ids are quoted.
+func joinIDs[T any, K int64 | string](records []T, id func(*T) K) string {
 	ids := make([]string, len(records))
 	for i := range records {
-		ids[i] = strconv.FormatInt(id(&records[i]), 10)
+		switch v := any(id(&records[i])).(type) {
+		case int64:
+			ids[i] = strconv.FormatInt(v, 10)
+		case string:
+			ids[i] = strconv.Quote(v)
+		}
 	}
 	return strings.Join(ids, ", ")
 }

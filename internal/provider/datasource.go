@@ -25,8 +25,9 @@ type dataSourceSpec struct {
 	// validators are checks across arguments (exactly one of, ...), run at plan time.
 	validators func() []datasource.ConfigValidator
 	// read reads CMDB for a configuration whose values are all known and returns the
-	// computed attributes of the state; arguments are copied into the state as they are.
-	read func(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostic)
+	// computed attributes of the state, with any warnings; arguments are copied into the
+	// state as they are. With an error among the diagnostics the attributes are ignored.
+	read func(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostics)
 
 	stateType func() (tftypes.Object, error) // derived once from the schema
 }
@@ -46,15 +47,16 @@ func newSpec(s dataSourceSpec) *dataSourceSpec {
 // typeName is the full type name, e.g. "bkcmdb_service_instances".
 func (s *dataSourceSpec) typeName() string { return TypeName + "_" + s.name }
 
-// readState reads the data source for config and returns its state as msgpack.
-func (s *dataSourceSpec) readState(ctx context.Context, data *providerData, config tftypes.Value) ([]byte, diag.Diagnostic) {
+// readState reads the data source for config and returns its state as msgpack, with the
+// read's warnings; the state is nil when the diagnostics hold an error.
+func (s *dataSourceSpec) readState(ctx context.Context, data *providerData, config tftypes.Value) ([]byte, diag.Diagnostics) {
 	typ, err := s.stateType()
 	if err != nil {
-		return nil, bugDiagnostic(s, err)
+		return nil, diag.Diagnostics{bugDiagnostic(s, err)}
 	}
 	var values map[string]tftypes.Value
 	if err := config.As(&values); err != nil {
-		return nil, bugDiagnostic(s, err)
+		return nil, diag.Diagnostics{bugDiagnostic(s, err)}
 	}
 	args := &arguments{values: values}
 	ctx = data.logContext(ctx)
@@ -64,18 +66,18 @@ func (s *dataSourceSpec) readState(ctx context.Context, data *providerData, conf
 			ctx = tflog.SetField(ctx, name, v.String())
 		}
 	}
-	computed, d := s.read(ctx, data, args)
-	if d != nil {
-		return nil, d
+	computed, diags := s.read(ctx, data, args)
+	if diags.HasError() {
+		return nil, diags
 	}
 	if err := args.err; err != nil {
-		return nil, bugDiagnostic(s, err)
+		return nil, append(diags, bugDiagnostic(s, err))
 	}
 	state, err := encodeState(typ, values, computed)
 	if err != nil {
-		return nil, bugDiagnostic(s, err)
+		return nil, append(diags, bugDiagnostic(s, err))
 	}
-	return state, nil
+	return state, diags
 }
 
 func bugDiagnostic(s *dataSourceSpec, err error) diag.Diagnostic {
@@ -145,8 +147,39 @@ func (a *arguments) int64s(name string) []int64 {
 	return out
 }
 
+// bool is a bool argument; false when null (the default of every optional bool).
+func (a *arguments) bool(name string) bool { //nolint:unused // with_processes, with_topology, include_* (issue 15)
+	if !a.has(name) {
+		return false
+	}
+	var b bool
+	if err := a.values[name].As(&b); err != nil {
+		a.fail(name, err)
+	}
+	return b
+}
+
+// strings is a list(string) argument; nil when null, empty (not nil) when [].
+func (a *arguments) strings(name string) []string {
+	if !a.has(name) {
+		return nil
+	}
+	var elems []tftypes.Value
+	if err := a.values[name].As(&elems); err != nil {
+		a.fail(name, err)
+		return nil
+	}
+	out := make([]string, len(elems))
+	for i, e := range elems {
+		if err := e.As(&out[i]); err != nil {
+			a.fail(name, err)
+		}
+	}
+	return out
+}
+
 // string is a string argument; "" when null.
-func (a *arguments) string(name string) string { //nolint:unparam // an argument reader like int64: every string argument is "name" today
+func (a *arguments) string(name string) string {
 	if !a.has(name) {
 		return ""
 	}
@@ -285,9 +318,9 @@ func (d *dataSource) Read(ctx context.Context, req datasource.ReadRequest, resp 
 			"The configuration of "+d.spec.typeName()+" holds values that are not known yet. This is a bug in the provider; please report it.")
 		return
 	}
-	state, failure := d.spec.readState(ctx, d.data, req.Config.Raw)
-	if failure != nil {
-		resp.Diagnostics.Append(failure)
+	state, diags := d.spec.readState(ctx, d.data, req.Config.Raw)
+	resp.Diagnostics.Append(diags...)
+	if state == nil {
 		return
 	}
 	typ, err := d.spec.stateType()

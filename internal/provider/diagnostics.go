@@ -28,6 +28,18 @@ func errorDiagnostic(err error) diag.Diagnostic {
 			inconsistent.Detail()+"\n\nRecords were being added or removed while the provider paged through "+
 				"them. Run the plan again once the change is over; a larger page_size means fewer pages and a shorter window.")
 	}
+	var disagree *cmdb.DisagreeError
+	if errors.As(err, &disagree) {
+		return diag.NewErrorDiagnostic(cmdb.APIListBizHostsTopo+" failed: "+disagree.Summary(),
+			disagree.Detail()+"\n\nHosts were being moved between sets and modules while the provider read them. Run "+
+				"the plan again once the change is over.")
+	}
+	var moved *cmdb.ProcessesMovedError
+	if errors.As(err, &moved) {
+		return diag.NewErrorDiagnostic(cmdb.APIListServiceInstanceDetail+" failed: "+moved.Summary(),
+			moved.Detail()+"\n\nService instances or their processes were being added, removed or moved between the read of the "+
+				"instances and the read of their processes. Run the plan again once the change is over.")
+	}
 	return diag.NewErrorDiagnostic("CMDB request failed", err.Error())
 }
 
@@ -38,6 +50,16 @@ const wrongPathHint = "Nothing answers at this path: check base_url and gateway.
 
 // hintFor says what to do about the common failures.
 func hintFor(e *cmdb.APIError) string {
+	if e.API == cmdb.APISearchObjectInstances || e.API == cmdb.APICountObjectInstances {
+		switch e.Code {
+		case 1199000, 1199001, 1199006, 1199008:
+			return "CMDB refused the query of bkcmdb_instances. Check conditions: each rule needs a field of the model, a known " +
+				"operator and a value of the right type; in and not_in take at most 500 values; groups nest at most 3 levels. " +
+				"Check fields too."
+		case 1199084:
+			return "search_object_instances refuses built-in models: use bkcmdb_business, bkcmdb_sets, bkcmdb_modules, bkcmdb_hosts or bkcmdb_cloud_areas."
+		}
+	}
 	switch e.Code {
 	case 1306000, 1640001:
 		return "Check bk_app_code and bk_app_secret (BK_APP_CODE, BK_APP_SECRET), and give a user identity: " +

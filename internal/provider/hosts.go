@@ -28,6 +28,17 @@ var hostRecord = newRecordType(
 	stringListField("bk_host_outerip_v6", "Outer IPv6 addresses; `[]` when none.", func(r *cmdb.Host) []string { return r.OuterIPv6 }),
 	stringListField("operator", "Main maintainers.", func(r *cmdb.Host) []string { return r.Operators }),
 	stringListField("bk_bak_operator", "Backup maintainers.", func(r *cmdb.Host) []string { return r.BakOperators }),
+	listField("topology", "Every module the host is in within the business, with its set, ascending by (`bk_set_id`, "+
+		"`bk_module_id`); `[]` unless `with_topology` is true, or when the host is in none.", hostModuleRecord,
+		func(r *cmdb.Host) []cmdb.HostModule { return r.Topology }),
+)
+
+// hostModuleRecord is an element of a host's topology: one module and its set.
+var hostModuleRecord = newRecordType(
+	intField("bk_set_id", "Set ID.", func(r *cmdb.HostModule) int64 { return r.SetID }),
+	intField("bk_module_id", "Module ID.", func(r *cmdb.HostModule) int64 { return r.ModuleID }),
+	stringField("bk_set_name", "Set name, as stored in CMDB.", func(r *cmdb.HostModule) string { return r.SetName }),
+	stringField("bk_module_name", "Module name, as stored in CMDB.", func(r *cmdb.HostModule) string { return r.ModuleName }),
 )
 
 // hostIDList is an optional list-of-ids argument of bkcmdb_hosts.
@@ -43,12 +54,15 @@ var hostsSpec = newSpec(dataSourceSpec{
 		return schema.Schema{
 			MarkdownDescription: "Lists the hosts of a business, optionally only those in some sets, in some modules or with " +
 				"some IDs (all given filters apply together), through CMDB's `list_biz_hosts`. The list is ascending by " +
-				"`bk_host_id`, without duplicates, each page walk one consistent snapshot.",
+				"`bk_host_id`, without duplicates, each page walk one consistent snapshot. With `with_topology`, every host " +
+				"also lists the sets and modules it is in (`list_biz_hosts_topo`).",
 			Attributes: map[string]schema.Attribute{
 				"bk_biz_id":     bizIDArgument(),
 				"bk_set_ids":    hostIDList("in these sets", cmdb.MaxHostSetIDs),
 				"bk_module_ids": hostIDList("in these modules", cmdb.MaxHostModuleIDs),
 				"bk_host_ids":   hostIDList("with these IDs", cmdb.MaxHostIDs),
+				"with_topology": boolArgument("Also give every host the sets and modules it is in (`topology`), read " +
+					"through CMDB's `list_biz_hosts_topo`; the hosts are the same with or without it."),
 				"hosts": hostRecord.listAttribute("Every matching host, ascending by `bk_host_id`; an empty list (never null) " +
 					"when there are none."),
 			},
@@ -57,12 +71,16 @@ var hostsSpec = newSpec(dataSourceSpec{
 	read: readHosts,
 })
 
-func readHosts(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostic) {
-	hosts, err := data.client.ListBizHosts(ctx, args.int64("bk_biz_id"), cmdb.HostFilter{
+func readHosts(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostics) {
+	list := data.client.ListBizHosts
+	if args.bool("with_topology") {
+		list = data.client.ListBizHostsTopology
+	}
+	hosts, err := list(ctx, args.int64("bk_biz_id"), cmdb.HostFilter{
 		SetIDs: args.int64s("bk_set_ids"), ModuleIDs: args.int64s("bk_module_ids"), HostIDs: args.int64s("bk_host_ids"),
 	})
 	if err != nil {
-		return nil, errorDiagnostic(err)
+		return nil, diag.Diagnostics{errorDiagnostic(err)}
 	}
 	return []stateAttr{hostRecord.list("hosts", hosts)}, nil
 }

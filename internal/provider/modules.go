@@ -44,7 +44,7 @@ var modulesSpec = newSpec(dataSourceSpec{
 	read: readModules,
 })
 
-func readModules(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostic) {
+func readModules(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostics) {
 	bizID, setID, name, serviceTemplateID := args.int64("bk_biz_id"), args.int64("bk_set_id"), args.string("name"), args.int64("service_template_id")
 	condition := map[string]any{}
 	if args.has("name") {
@@ -55,7 +55,7 @@ func readModules(ctx context.Context, data *providerData, args *arguments) ([]st
 	}
 	list, err := data.client.SearchModules(ctx, bizID, setID, condition)
 	if err != nil {
-		return nil, errorDiagnostic(err)
+		return nil, diag.Diagnostics{errorDiagnostic(err)}
 	}
 	// search_module applies the condition exactly; the provider checks it again rather than trust it.
 	modules := filter(list.Items, func(m *cmdb.Module) bool {

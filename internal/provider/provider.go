@@ -73,6 +73,10 @@ var dataSourceSpecs = []*dataSourceSpec{
 	modulesSpec,
 	serviceInstancesSpec,
 	hostsSpec,
+	instancesSpec,
+	cloudAreasSpec,
+	dynamicGroupSpec,
+	listenersSpec,
 }
 
 // DataSources lists the provider's data sources.

@@ -22,6 +22,8 @@ const (
 	kindString                      // string
 	kindStringList                  // list(string), [] when empty
 	kindStringMap                   // map(string), {} when empty
+	kindBool                        // bool
+	kindList                        // list of nested objects, [] when empty
 )
 
 // field is one attribute of a record of type T: exactly one of its getters is set, the
@@ -34,6 +36,8 @@ type field[T any] struct {
 	str         func(*T) string
 	strs        func(*T) []string
 	strMap      func(*T) map[string]string
+	boolean     func(*T) bool
+	nested      nestedList[T]
 }
 
 func intField[T any](name, description string, get func(*T) int64) field[T] {
@@ -50,6 +54,49 @@ func stringListField[T any](name, description string, get func(*T) []string) fie
 
 func stringMapField[T any](name, description string, get func(*T) map[string]string) field[T] {
 	return field[T]{name: name, description: description, kind: kindStringMap, strMap: get}
+}
+
+func boolField[T any](name, description string, get func(*T) bool) field[T] {
+	return field[T]{name: name, description: description, kind: kindBool, boolean: get}
+}
+
+// listField is a list of nested records of type C, each an object of child's fields.
+func listField[T, C any](name, description string, child *recordType[C], get func(*T) []C) field[T] {
+	return field[T]{name: name, description: description, kind: kindList, nested: childList[T, C]{child: child, get: get}}
+}
+
+// nestedList is a field holding a list of records of another type: its schema, its
+// state and its size, without the parent knowing the child's type.
+type nestedList[T any] interface {
+	attribute(description string) schema.Attribute
+	write(w *stateWriter, rec *T)
+	size(rec *T) int
+}
+
+type childList[T, C any] struct {
+	child *recordType[C]
+	get   func(*T) []C
+}
+
+func (c childList[T, C]) attribute(description string) schema.Attribute {
+	return c.child.listAttribute(description)
+}
+
+func (c childList[T, C]) write(w *stateWriter, rec *T) {
+	list := c.get(rec)
+	w.arrayLen(len(list))
+	for i := range list {
+		c.child.write(w, &list[i])
+	}
+}
+
+func (c childList[T, C]) size(rec *T) int {
+	list := c.get(rec)
+	n := 5
+	for i := range list {
+		n += c.child.size(&list[i])
+	}
+	return n
 }
 
 // recordType is the Terraform object of a record: its fields in sorted name order,
@@ -77,6 +124,10 @@ func (r *recordType[T]) attributes() map[string]schema.Attribute {
 			attrs[f.name] = schema.ListAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: f.description}
 		case kindStringMap:
 			attrs[f.name] = schema.MapAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: f.description}
+		case kindBool:
+			attrs[f.name] = schema.BoolAttribute{Computed: true, MarkdownDescription: f.description}
+		case kindList:
+			attrs[f.name] = f.nested.attribute(f.description)
 		}
 	}
 	return attrs
@@ -111,6 +162,10 @@ func (f *field[T]) write(w *stateWriter, rec *T) {
 		w.strings(f.strs(rec))
 	case kindStringMap:
 		w.stringMap(f.strMap(rec))
+	case kindBool:
+		w.bool(f.boolean(rec))
+	case kindList:
+		f.nested.write(w, rec)
 	}
 }
 
@@ -135,6 +190,10 @@ func (r *recordType[T]) size(rec *T) int {
 			for k, v := range f.strMap(rec) {
 				n += 10 + len(k) + len(v)
 			}
+		case kindBool:
+			n++
+		case kindList:
+			n += f.nested.size(rec)
 		}
 	}
 	return n

@@ -77,11 +77,15 @@ func (s *server) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSour
 	if err != nil || config.IsNull() || !config.IsFullyKnown() {
 		return s.ProviderServer.ReadDataSource(ctx, req)
 	}
-	state, d := spec.readState(ctx, data, config)
-	if d != nil {
-		return &tfprotov6.ReadDataSourceResponse{Diagnostics: []*tfprotov6.Diagnostic{protoDiagnostic(d)}}, nil
+	state, diags := spec.readState(ctx, data, config)
+	resp := &tfprotov6.ReadDataSourceResponse{}
+	for _, d := range diags {
+		resp.Diagnostics = append(resp.Diagnostics, protoDiagnostic(d))
 	}
-	return &tfprotov6.ReadDataSourceResponse{State: &tfprotov6.DynamicValue{MsgPack: state}}, nil
+	if state != nil {
+		resp.State = &tfprotov6.DynamicValue{MsgPack: state}
+	}
+	return resp, nil
 }
 
 // unmarshalState decodes a state written by encodeState, for the framework's read.

@@ -44,7 +44,7 @@ func TestStateMsgPack(t *testing.T) {
 	for name, items := range cases {
 		t.Run(name, func(t *testing.T) {
 			list := &cmdb.ServiceInstanceList{Count: int64(len(items)), Instances: items}
-			computed := []stateAttr{intAttr("total", list.Count), serviceInstanceRecord.list("instances", list.Instances)}
+			computed := []stateAttr{intAttr("total", list.Count), serviceInstanceRecord.list("instances", instanceRows(list.Instances, nil))}
 			config := map[string]tftypes.Value{"bk_biz_id": testNumber(3), "set_template_id": testNumber(70000)}
 			got, err := encodeState(tt.state, config, computed)
 			if err != nil {
@@ -132,14 +132,16 @@ func referenceState(t serviceInstancesTypes, bizID, setTemplateID int64, list *c
 			"bk_host_id": num(in.HostID), "service_template_id": num(in.ServiceTemplateID),
 			"labels": tftypes.NewValue(t.labels, labels), "creator": str(in.Creator), "modifier": str(in.Modifier),
 			"create_time": str(in.CreateTime), "last_time": str(in.LastTime), "bk_supplier_account": str(in.SupplierAccount),
+			"processes": tftypes.NewValue(t.instance.AttributeTypes["processes"], []tftypes.Value{}),
 		}))
 	}
 	return tftypes.NewValue(t.state, map[string]tftypes.Value{
 		"bk_biz_id": num(bizID), "set_template_id": num(setTemplateID), "total": num(list.Count),
-		"instances":     tftypes.NewValue(t.list, items),
-		"bk_module_ids": tftypes.NewValue(tftypes.List{ElementType: tftypes.Number}, nil),
-		"bk_host_ids":   tftypes.NewValue(tftypes.List{ElementType: tftypes.Number}, nil),
-		"labels":        tftypes.NewValue(t.labels, nil),
+		"instances":      tftypes.NewValue(t.list, items),
+		"bk_module_ids":  tftypes.NewValue(tftypes.List{ElementType: tftypes.Number}, nil),
+		"bk_host_ids":    tftypes.NewValue(tftypes.List{ElementType: tftypes.Number}, nil),
+		"labels":         tftypes.NewValue(t.labels, nil),
+		"with_processes": tftypes.NewValue(tftypes.Bool, nil),
 	})
 }
 
@@ -160,6 +162,7 @@ func TestServedReadFallsBack(t *testing.T) {
 		"bk_module_ids":   tftypes.NewValue(tftypes.List{ElementType: tftypes.Number}, nil),
 		"bk_host_ids":     tftypes.NewValue(tftypes.List{ElementType: tftypes.Number}, nil),
 		"labels":          tftypes.NewValue(tt.labels, nil),
+		"with_processes":  tftypes.NewValue(tftypes.Bool, nil),
 	}))
 	if err != nil {
 		t.Fatal(err)

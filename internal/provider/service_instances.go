@@ -15,21 +15,24 @@ import (
 
 // serviceInstanceRecord is an element of bkcmdb_service_instances.instances.
 var serviceInstanceRecord = newRecordType(
-	intField("id", "Service instance ID (an exact 64-bit integer).", func(r *cmdb.ServiceInstance) int64 { return r.ID }),
-	stringField("name", "Service instance name, usually `<inner ip>_<process>`.", func(r *cmdb.ServiceInstance) string { return r.Name }),
-	intField("bk_biz_id", "Business ID.", func(r *cmdb.ServiceInstance) int64 { return r.BizID }),
-	intField("bk_module_id", "ID of the module the instance belongs to.", func(r *cmdb.ServiceInstance) int64 { return r.ModuleID }),
-	intField("bk_host_id", "ID of the host the instance runs on.", func(r *cmdb.ServiceInstance) int64 { return r.HostID }),
+	intField("id", "Service instance ID (an exact 64-bit integer).", func(r *instanceRow) int64 { return r.ID }),
+	stringField("name", "Service instance name, usually `<inner ip>_<process>`.", func(r *instanceRow) string { return r.Name }),
+	intField("bk_biz_id", "Business ID.", func(r *instanceRow) int64 { return r.BizID }),
+	intField("bk_module_id", "ID of the module the instance belongs to.", func(r *instanceRow) int64 { return r.ModuleID }),
+	intField("bk_host_id", "ID of the host the instance runs on.", func(r *instanceRow) int64 { return r.HostID }),
 	intField("service_template_id", "Service template ID; `0` when the instance was not made from a template.",
-		func(r *cmdb.ServiceInstance) int64 { return r.ServiceTemplateID }),
+		func(r *instanceRow) int64 { return r.ServiceTemplateID }),
 	stringMapField("labels", "Labels of the instance; an empty map (never null) when it has none.",
-		func(r *cmdb.ServiceInstance) map[string]string { return r.Labels }),
-	stringField("creator", "Who created the instance.", func(r *cmdb.ServiceInstance) string { return r.Creator }),
-	stringField("modifier", "Who last modified the instance.", func(r *cmdb.ServiceInstance) string { return r.Modifier }),
-	stringField("create_time", "Creation time, RFC 3339, as CMDB sent it.", func(r *cmdb.ServiceInstance) string { return r.CreateTime }),
-	stringField("last_time", "Last update time, RFC 3339, as CMDB sent it.", func(r *cmdb.ServiceInstance) string { return r.LastTime }),
+		func(r *instanceRow) map[string]string { return r.Labels }),
+	stringField("creator", "Who created the instance.", func(r *instanceRow) string { return r.Creator }),
+	stringField("modifier", "Who last modified the instance.", func(r *instanceRow) string { return r.Modifier }),
+	stringField("create_time", "Creation time, RFC 3339, as CMDB sent it.", func(r *instanceRow) string { return r.CreateTime }),
+	stringField("last_time", "Last update time, RFC 3339, as CMDB sent it.", func(r *instanceRow) string { return r.LastTime }),
 	stringField("bk_supplier_account", "Supplier account; empty on multi-tenant builds that no longer send it.",
-		func(r *cmdb.ServiceInstance) string { return r.SupplierAccount }),
+		func(r *instanceRow) string { return r.SupplierAccount }),
+	listField("processes", "The instance's processes, ascending by `bk_process_id`, with where they listen; an empty list "+
+		"(never null) when `with_processes` is not `true` or the instance has none.",
+		processRecord, func(r *instanceRow) []cmdb.ProcessInstance { return r.processes }),
 )
 
 // serviceInstancesSpec is bkcmdb_service_instances: every service instance of the
@@ -60,6 +63,9 @@ func serviceInstancesSchema() schema.Schema {
 				MarkdownDescription: "Keep only the instances that carry every one of these label pairs (exact key and value). " +
 					"Applied by the provider after the consistent read.",
 			},
+			"with_processes": boolArgument("Also read each instance's processes and where they listen (`processes`), through " +
+				"CMDB's `list_service_instance_detail`, by chunks of at most `page_size` instance IDs. The instances and their " +
+				"processes are one consistent snapshot. Without it, not one extra request is sent."),
 			"total": schema.Int64Attribute{
 				Computed: true,
 				MarkdownDescription: "The `count` CMDB reported for the set template in the read that was kept. Without filters " +
@@ -71,25 +77,46 @@ func serviceInstancesSchema() schema.Schema {
 	}
 }
 
-// readServiceInstances lists the instances of the configured set template.
-func readServiceInstances(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostic) {
+// readServiceInstances lists the instances of the configured set template, with their
+// processes when with_processes is true.
+func readServiceInstances(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostics) {
 	bizID, setTemplateID := args.int64("bk_biz_id"), args.int64("set_template_id")
-	list, err := data.client.ListServiceInstancesBySetTemplate(ctx, bizID, setTemplateID)
-	if err != nil {
-		return nil, errorDiagnostic(err)
+	var rows []instanceRow
+	var count int64
+	if args.bool("with_processes") {
+		snap, err := data.client.ListServiceInstancesWithProcesses(ctx, bizID, setTemplateID)
+		if err != nil {
+			return nil, diag.Diagnostics{errorDiagnostic(err)}
+		}
+		rows, count = instanceRows(snap.Instances, snap.Processes), snap.Count
+	} else {
+		list, err := data.client.ListServiceInstancesBySetTemplate(ctx, bizID, setTemplateID)
+		if err != nil {
+			return nil, diag.Diagnostics{errorDiagnostic(err)}
+		}
+		rows, count = instanceRows(list.Instances, nil), list.Count
 	}
-	modules, hosts, labels := args.idFilter("bk_module_ids"), args.idFilter("bk_host_ids"), args.stringMap("labels")
-	instances := list.Instances
-	if modules != nil || hosts != nil || len(labels) > 0 {
-		instances = filter(instances, func(in *cmdb.ServiceInstance) bool {
-			return modules.keeps(in.ModuleID) && hosts.keeps(in.HostID) && hasLabels(in.Labels, labels)
-		})
+	read := len(rows)
+	if keep := instanceFilter(args); keep != nil {
+		rows = filter(rows, func(r *instanceRow) bool { return keep(r.ServiceInstance) })
 	}
-	tflog.Debug(ctx, "read service instances", map[string]any{"count": list.Count, "instances": len(list.Instances), "kept": len(instances)})
+	tflog.Debug(ctx, "read service instances", map[string]any{"count": count, "instances": read, "kept": len(rows)})
 	return []stateAttr{
-		intAttr("total", list.Count),
-		serviceInstanceRecord.list("instances", instances),
+		intAttr("total", count),
+		serviceInstanceRecord.list("instances", rows),
 	}, nil
+}
+
+// instanceFilter is the instance filter of the arguments bk_module_ids, bk_host_ids and
+// labels; nil when none is set.
+func instanceFilter(args *arguments) func(*cmdb.ServiceInstance) bool {
+	modules, hosts, labels := args.idFilter("bk_module_ids"), args.idFilter("bk_host_ids"), args.stringMap("labels")
+	if modules == nil && hosts == nil && len(labels) == 0 {
+		return nil
+	}
+	return func(in *cmdb.ServiceInstance) bool {
+		return modules.keeps(in.ModuleID) && hosts.keeps(in.HostID) && hasLabels(in.Labels, labels)
+	}
 }
 
 // hasLabels reports whether have holds every pair of want.

@@ -35,6 +35,8 @@ data "bkcmdb_service_instances" "test" {
 type expectInstances struct {
 	addr string
 	want []emulator.Instance
+	// processes are the expected processes of each instance by id; [] for the others.
+	processes map[int64][]map[string]any
 }
 
 func (e expectInstances) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
@@ -75,6 +77,10 @@ func (e expectInstances) CheckState(_ context.Context, req statecheck.CheckState
 			"id": w.ID, "name": w.Name, "bk_biz_id": w.BizID, "bk_module_id": w.ModuleID, "bk_host_id": w.HostID,
 			"service_template_id": w.ServiceTemplateID, "labels": labels, "creator": w.Creator, "modifier": w.Modifier,
 			"create_time": w.CreateTime, "last_time": w.LastTime, "bk_supplier_account": w.SupplierAccount,
+			"processes": []map[string]any{},
+		}
+		if p, ok := e.processes[w.ID]; ok {
+			want["processes"] = p
 		}
 		if len(obj) != len(want) {
 			resp.Error = fmt.Errorf("instances[%d] has %d attributes, want %d", i, len(obj), len(want))
@@ -104,6 +110,24 @@ func sameValue(got, want any) error {
 	case string:
 		if got != w {
 			return fmt.Errorf("got %#v, want %q", got, w)
+		}
+	case bool:
+		if got != w {
+			return fmt.Errorf("got %#v, want %v", got, w)
+		}
+	case []map[string]any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return fmt.Errorf("got %T %v, want a list of %d objects (never null)", got, got, len(w))
+		}
+		for i := range w {
+			obj, ok := g[i].(map[string]any)
+			if !ok {
+				return fmt.Errorf("[%d] is %T", i, g[i])
+			}
+			if err := sameObject(obj, w[i], true); err != nil {
+				return fmt.Errorf("[%d]: %w", i, err)
+			}
 		}
 	case map[string]any:
 		g, ok := got.(map[string]any)
@@ -386,6 +410,7 @@ func TestAccServiceInstancesExactIDsAndLabels(t *testing.T) {
 					"create_time":         knownvalue.StringExact("2019-06-20T22:46:00.69+08:00"),
 					"last_time":           knownvalue.StringExact("2020-10-09T02:46:25.002Z"),
 					"bk_supplier_account": knownvalue.StringExact(""),
+					"processes":           knownvalue.ListExact([]knownvalue.Check{}),
 				})),
 				expectInstances{addr: dataAddr, want: data.Instances(2, 11)},
 			},

@@ -62,7 +62,7 @@ var setTemplateSpec = newSpec(dataSourceSpec{
 	read: readSetTemplate,
 })
 
-func readSetTemplate(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostic) {
+func readSetTemplate(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostics) {
 	bizID, name, id := args.int64("bk_biz_id"), args.string("name"), args.int64("id")
 	byName := args.has("name")
 	var ids []int64
@@ -73,7 +73,7 @@ func readSetTemplate(ctx context.Context, data *providerData, args *arguments) (
 	}
 	list, err := data.client.ListSetTemplates(ctx, bizID, ids)
 	if err != nil {
-		return nil, errorDiagnostic(err)
+		return nil, diag.Diagnostics{errorDiagnostic(err)}
 	}
 	found, d := one(lookup{
 		api: cmdb.APIListSetTemplate, kind: "set template", kinds: "set templates", wanted: wanted,
@@ -87,7 +87,7 @@ func readSetTemplate(ctx context.Context, data *providerData, args *arguments) (
 		return t.ID == id
 	}, func(t *cmdb.SetTemplate) int64 { return t.ID })
 	if d != nil {
-		return nil, d
+		return nil, diag.Diagnostics{d}
 	}
 	return setTemplateRecord.attrs(found), nil
 }

@@ -42,7 +42,7 @@ var setsSpec = newSpec(dataSourceSpec{
 	read: readSets,
 })
 
-func readSets(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostic) {
+func readSets(ctx context.Context, data *providerData, args *arguments) ([]stateAttr, diag.Diagnostics) {
 	bizID, templateID, name := args.int64("bk_biz_id"), args.int64("set_template_id"), args.string("name")
 	condition := map[string]any{}
 	if args.has("set_template_id") {
@@ -53,7 +53,7 @@ func readSets(ctx context.Context, data *providerData, args *arguments) ([]state
 	}
 	list, err := data.client.SearchSets(ctx, bizID, condition)
 	if err != nil {
-		return nil, errorDiagnostic(err)
+		return nil, diag.Diagnostics{errorDiagnostic(err)}
 	}
 	// search_set applies the condition exactly; the provider checks it again rather than trust it.
 	sets := filter(list.Items, func(s *cmdb.Set) bool {

@@ -35,9 +35,22 @@ func referenceFields[T any](r *recordType[T], typ tftypes.Object, rec *T) map[st
 				elems[k] = tftypes.NewValue(tftypes.String, v)
 			}
 			values[f.name] = tftypes.NewValue(typ.AttributeTypes[f.name], elems)
+		case kindBool:
+			values[f.name] = tftypes.NewValue(tftypes.Bool, f.boolean(rec))
+		case kindList:
+			ref, _ := f.nested.(interface {
+				reference(tftypes.Type, *T) tftypes.Value
+			})
+			values[f.name] = ref.reference(typ.AttributeTypes[f.name], rec)
 		}
 	}
 	return values
+}
+
+// reference is the nested records of rec as a tftypes list, the obvious way.
+func (c childList[T, C]) reference(typ tftypes.Type, rec *T) tftypes.Value {
+	list, _ := typ.(tftypes.List)
+	return referenceList(c.child, list, c.get(rec))
 }
 
 // referenceList is records as a tftypes list of typ's element objects.
@@ -81,7 +94,26 @@ func stateFixtures() map[string]stateFixture {
 		hosts = append(hosts, cmdb.Host{ID: id, Name: "h", InnerIP: cmdb.CommaList{"10.0.0.1", "10.0.0.2"}, CloudID: id % 7,
 			OSType: "", State: "运行中", Operators: cmdb.CommaList{"a", "b", "c"}})
 	}
-	instances := []cmdb.ServiceInstance{{ID: 1, Name: "10.0.0.1_nginx", BizID: 3, ModuleID: 4, HostID: 5, Labels: map[string]string{"env": "prod"}}}
+	objInstances := []cmdb.Instance{
+		// One key each: terraform-plugin-go writes map keys in Go's random order, so the bytes
+		// of a longer map cannot be compared.
+		{ID: 1<<53 + 1, Name: "m1", ObjID: "mysql", Attributes: map[string]string{"role": long}},
+		{ID: 1<<53 + 3, Name: "m2", ObjID: "mysql", Attributes: map[string]string{"tags": `["a","b"]`}},
+		{ID: math.MaxInt64, Name: "", ObjID: "mysql"},
+	}
+	areas := []cmdb.CloudArea{{ID: 0, Name: "Default Area", Status: "1"}, {ID: 90000001, Name: "云", Vendor: "2", Region: "ap-guangzhou"}}
+	group := cmdb.DynamicGroup{ID: "bq5kq9a8o", Name: "canary", BizID: 2, ObjID: cmdb.GroupOfHosts}
+	instances := []cmdb.ServiceInstance{{ID: 1, Name: "10.0.0.1_nginx", BizID: 3, ModuleID: 4, HostID: 5, Labels: map[string]string{"env": "prod"}}, {ID: 2}}
+	instanceProcesses := instanceRows(instances, [][]cmdb.ProcessInstance{{
+		{Process: cmdb.Process{ID: math.MaxInt64, Name: "nginx", User: long, BindInfo: []cmdb.BindInfo{
+			{IP: "0.0.0.0", Port: "80,443", Protocol: "1", Enable: true}, {}, {IP: "::1", Port: "8000-8010", Protocol: "7"}}}},
+		{Process: cmdb.Process{ID: 1}, Relation: cmdb.ProcessRelation{ProcessTemplateID: 1 << 53}},
+	}, nil})
+	listeners := []listener{
+		{ServiceInstanceID: 1, ModuleID: 4, HostID: 5, ProcessID: math.MaxInt64, ProcessName: "nginx", Protocol: cmdb.ProtocolTCP6,
+			BindIP: "::", Address: "fd00::1", Target: "[fd00::1]:443", Port: 443, PortLast: 443, Enabled: true},
+		{Port: 8000, PortLast: 8010, BindIP: long},
+	}
 	many := make([]cmdb.Host, 70_000) // an array32 length
 	for i := range many {
 		many[i] = cmdb.Host{ID: int64(i + 1), InnerIP: cmdb.CommaList{"10.1.0.1"}}
@@ -126,11 +158,41 @@ func stateFixtures() map[string]stateFixture {
 		"service_instances": {
 			config: map[string]tftypes.Value{"bk_biz_id": testNumber(3), "set_template_id": testNumber(7),
 				"labels": tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, map[string]tftypes.Value{"env": str("prod")})},
-			computed: []stateAttr{intAttr("total", 1), serviceInstanceRecord.list("instances", instances)},
+			computed: []stateAttr{intAttr("total", 1), serviceInstanceRecord.list("instances", instanceProcesses)},
 			reference: func(typ tftypes.Object) map[string]tftypes.Value {
 				list, _ := typ.AttributeTypes["instances"].(tftypes.List)
-				return map[string]tftypes.Value{"total": testNumber(1), "instances": referenceList(serviceInstanceRecord, list, instances)}
+				return map[string]tftypes.Value{"total": testNumber(1), "instances": referenceList(serviceInstanceRecord, list, instanceProcesses)}
 			},
+		},
+		"instances": {
+			config:   map[string]tftypes.Value{"bk_obj_id": str("mysql"), "conditions": str(`{"condition":"AND","rules":[]}`)},
+			computed: []stateAttr{intAttr("total", int64(len(objInstances))), instanceRecord.list("instances", objInstances)},
+			reference: func(typ tftypes.Object) map[string]tftypes.Value {
+				list, _ := typ.AttributeTypes["instances"].(tftypes.List)
+				return map[string]tftypes.Value{"total": testNumber(int64(len(objInstances))), "instances": referenceList(instanceRecord, list, objInstances)}
+			},
+		},
+		"cloud_areas": {
+			config:    map[string]tftypes.Value{},
+			computed:  []stateAttr{cloudAreaRecord.list("cloud_areas", areas)},
+			reference: listOf("cloud_areas", func(l tftypes.List) tftypes.Value { return referenceList(cloudAreaRecord, l, areas) }),
+		},
+		"dynamic_group": {
+			config:   map[string]tftypes.Value{"bk_biz_id": testNumber(2), "name": str("canary")},
+			computed: append(dynamicGroupRecord.attrs(&group), hostRecord.list("hosts", hosts), setRecord.list("sets", nil)),
+			reference: func(typ tftypes.Object) map[string]tftypes.Value {
+				v := referenceFields(dynamicGroupRecord, typ, &group)
+				hl, _ := typ.AttributeTypes["hosts"].(tftypes.List)
+				sl, _ := typ.AttributeTypes["sets"].(tftypes.List)
+				v["hosts"], v["sets"] = referenceList(hostRecord, hl, hosts), referenceList(setRecord, sl, nil)
+				return v
+			},
+		},
+		"listeners": {
+			config: map[string]tftypes.Value{"bk_biz_id": testNumber(3), "set_template_id": testNumber(7),
+				"include_loopback": tftypes.NewValue(tftypes.Bool, true)},
+			computed:  []stateAttr{listenerRecord.list("listeners", listeners)},
+			reference: listOf("listeners", func(l tftypes.List) tftypes.Value { return referenceList(listenerRecord, l, listeners) }),
 		},
 	}
 }

@@ -76,6 +76,7 @@ func wantHosts(hosts []emulator.Host) []map[string]any {
 			"bk_host_innerip": members(h.InnerIP), "bk_host_outerip": members(h.OuterIP),
 			"bk_host_innerip_v6": members(h.InnerIPv6), "bk_host_outerip_v6": members(h.OuterIPv6),
 			"operator": members(h.Operator), "bk_bak_operator": members(h.BakOperator),
+			"topology": []map[string]any{},
 		})
 	}
 	return out
@@ -159,6 +160,12 @@ func sameObject(got, want map[string]any, exact bool) error {
 		return fmt.Errorf("%d attributes, want %d", len(got), len(want))
 	}
 	for k, w := range want {
+		if l, ok := w.([]map[string]any); ok {
+			if err := sameObjectList(got[k], l); err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+			continue
+		}
 		if l, ok := w.([]string); ok {
 			if err := sameStrings(got[k], l); err != nil {
 				return fmt.Errorf("%s: %w", k, err)
@@ -167,6 +174,28 @@ func sameObject(got, want map[string]any, exact bool) error {
 		}
 		if err := sameValue(got[k], w); err != nil {
 			return fmt.Errorf("%s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// sameObjectList compares a state list of objects with want, exactly and in order; a
+// list is never null.
+func sameObjectList(got any, want []map[string]any) error {
+	g, ok := got.([]any)
+	if !ok {
+		return fmt.Errorf("got %T %v, want a list of %d objects (never null)", got, got, len(want))
+	}
+	if len(g) != len(want) {
+		return fmt.Errorf("got %d elements %v, want %d", len(g), g, len(want))
+	}
+	for i := range want {
+		obj, ok := g[i].(map[string]any)
+		if !ok {
+			return fmt.Errorf("[%d] is %T", i, g[i])
+		}
+		if err := sameObject(obj, want[i], true); err != nil {
+			return fmt.Errorf("[%d]: %w", i, err)
 		}
 	}
 	return nil

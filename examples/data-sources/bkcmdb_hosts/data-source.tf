@@ -35,3 +35,21 @@ output "gamesvr_linux_host_ids" {
   # bk_os_type "1" is Linux; "" when CMDB has no value.
   value = [for h in data.bkcmdb_hosts.gamesvr.hosts : h.bk_host_id if h.bk_os_type == "1"]
 }
+
+# With with_topology, every host also lists the sets and modules it is in,
+# ascending by (bk_set_id, bk_module_id): here, the gamesvr hosts per set name.
+data "bkcmdb_hosts" "gamesvr_topology" {
+  bk_biz_id     = data.bkcmdb_business.shop.bk_biz_id
+  bk_module_ids = data.bkcmdb_modules.gamesvr.modules[*].bk_module_id
+  with_topology = true
+}
+
+output "gamesvr_hosts_per_set" {
+  value = {
+    for pair in flatten([
+      for h in data.bkcmdb_hosts.gamesvr_topology.hosts : [
+        for t in h.topology : { set = t.bk_set_name, host = h.bk_host_id }
+      ]
+    ]) : pair.set => pair.host...
+  }
+}

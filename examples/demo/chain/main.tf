@@ -61,6 +61,15 @@ data "bkcmdb_hosts" "this" {
   bk_host_ids = distinct(data.bkcmdb_service_instances.this.instances[*].bk_host_id)
 }
 
+# Where the template's services listen: one element per bind row and port,
+# wildcard binds resolved to the host's inner address, loopback and disabled
+# rows left out. It shares its read of the instances and their processes with
+# any identical read of this provider configuration.
+data "bkcmdb_listeners" "this" {
+  bk_biz_id       = data.bkcmdb_business.this.bk_biz_id
+  set_template_id = data.bkcmdb_set_template.this.id
+}
+
 locals {
   # bk_set_env as CMDB stores it.
   set_env_names = { "1" = "test", "2" = "experience", "3" = "formal" }
@@ -94,6 +103,15 @@ locals {
       for i in data.bkcmdb_service_instances.this.instances :
       lookup(local.module_keys, tostring(i.bk_module_id), tostring(i.bk_module_id)) => lookup(local.first_inner_ip, tostring(i.bk_host_id), "")...
     } : module => sort(distinct(compact(ips)))
+  }
+
+  # Module key => sorted, distinct address:port targets of its listeners (a
+  # port range or a host without an address has no target: compact drops it).
+  listener_targets = {
+    for module, targets in {
+      for l in data.bkcmdb_listeners.this.listeners :
+      lookup(local.module_keys, tostring(l.bk_module_id), tostring(l.bk_module_id)) => l.target...
+    } : module => sort(distinct(compact(targets)))
   }
 
   instances_per_env = {
@@ -132,6 +150,11 @@ output "host_count" {
 output "lb_targets" {
   description = "Per module (\"<set>/<module>\"), the sorted first inner IPs of its instances' hosts."
   value       = local.lb_targets
+}
+
+output "listener_targets" {
+  description = "Per module (\"<set>/<module>\"), the sorted address:port targets where its processes listen."
+  value       = local.listener_targets
 }
 
 output "instances_per_env" {

@@ -233,6 +233,24 @@ func printBanner(w io.Writer, srv *emulator.Server, d *emulator.Dataset, c confi
 		fmt.Fprintf(w, "  bk_biz_id %d (%s) set_template_id %d (%s): %d instances\n",
 			t.BizID, bizNames[t.BizID], t.ID, t.Name, len(srv.Instances(t.BizID, t.ID)))
 	}
+	if len(d.Models) > 0 {
+		fmt.Fprintln(w, "custom models (search_object_instances):")
+		for _, m := range d.Models {
+			fmt.Fprintf(w, "  bk_obj_id %s (%s): %d instances\n", m.ObjID, m.Name, len(m.Instances))
+		}
+	}
+	if len(d.CloudAreas) > 0 {
+		fmt.Fprintln(w, "cloud areas (search_cloud_area):")
+		for _, a := range d.CloudAreas {
+			fmt.Fprintf(w, "  bk_cloud_id %d (%s)\n", a.ID, a.Name)
+		}
+	}
+	if len(d.DynamicGroups) > 0 {
+		fmt.Fprintln(w, "dynamic groups (search_dynamic_group, execute_dynamic_group):")
+		for _, g := range d.DynamicGroups {
+			fmt.Fprintf(w, "  bk_biz_id %d (%s) id %s (%s): %s group\n", g.BizID, bizNames[g.BizID], g.ID, g.Name, g.ObjID)
+		}
+	}
 	fmt.Fprintf(w, "listening on %s\n", srv.URL())
 }
 

@@ -33,7 +33,8 @@ func TestRunTopology(t *testing.T) {
 			t.Errorf("banner lacks %s and its path:\n%s", api, out)
 		}
 	}
-	for _, want := range []string{"bk_biz_id 1 (资源池): resource pool", "bk_biz_id 2 (web-shop): 14 sets, 100 hosts", "X-Bk-Tenant-Id: t1, t2"} {
+	for _, want := range []string{"bk_biz_id 1 (资源池): resource pool", "bk_biz_id 2 (web-shop): 14 sets, 100 hosts", "X-Bk-Tenant-Id: t1, t2",
+		"bk_obj_id mysql (MySQL): 40 instances", "bk_cloud_id 0 (Default Area)", "(web-shop) id " + emulator.GeneratedGroupID(1) + " (canary): host group"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("banner lacks %q:\n%s", want, out)
 		}
