@@ -43,7 +43,7 @@ func nameArgument(description string) schema.StringAttribute {
 
 // boolArgument is an optional bool whose null means false. (Data sources have no
 // schema defaults: the state keeps null when it is not set.)
-func boolArgument(description string) schema.BoolAttribute { //nolint:unused // with_processes, with_topology, include_* (issue 15)
+func boolArgument(description string) schema.BoolAttribute {
 	return schema.BoolAttribute{Optional: true, MarkdownDescription: description + " Default `false`."}
 }
 

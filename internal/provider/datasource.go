@@ -148,7 +148,7 @@ func (a *arguments) int64s(name string) []int64 {
 }
 
 // bool is a bool argument; false when null (the default of every optional bool).
-func (a *arguments) bool(name string) bool { //nolint:unused // with_processes, with_topology, include_* (issue 15)
+func (a *arguments) bool(name string) bool {
 	if !a.has(name) {
 		return false
 	}
